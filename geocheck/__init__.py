@@ -1,0 +1,15 @@
+"""geocheck: compliance checks for 特色小镇 (featured town) planning boundaries.
+
+The library API is ``geocheck.check(path, ...) -> Report``; the ``geocheck`` command is a
+thin layer over it.
+"""
+
+__version__ = "0.1.0"
+
+from .api import check  # noqa: E402
+from .errors import GeocheckError, InputError, ProfileError  # noqa: E402
+from .findings import Report, Status, Verdict  # noqa: E402
+from .profile import load_profile  # noqa: E402
+
+__all__ = ["check", "Report", "Status", "Verdict", "GeocheckError", "InputError", "ProfileError",
+           "load_profile", "__version__"]

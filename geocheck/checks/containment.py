@@ -1,0 +1,56 @@
+"""GC311: the construction zone lies inside the planned area."""
+
+from __future__ import annotations
+
+import shapely
+
+from ..findings import Indicator, plain_id
+from ..units import area_triplet, format_area
+from .registry import register
+
+
+@register(
+    "GC311", "建设范围位于规划范围内", "Construction zone inside planned area",
+    roles=("construction", "boundary"),
+    params={"tolerance_m2": {"type": "number", "minimum": 0}},
+    doc="""
+**What it checks.** No part of the construction zone (建设范围) lies outside the planned area
+(规划范围), beyond `tolerance_m2` (default 1 m²) of digitising slack.
+
+**Why.** Land to be built on must be part of the plan being approved; construction outside the
+boundary escapes the plan's controls and its area figures.
+
+**How it is measured.** The dissolved construction zone minus the dissolved planned area, in the
+metric target CRS. Each construction feature that sticks out by more than the tolerance is
+listed with its feature id and the outside part as a polygon.
+
+**Example.** A parcel drawn 40 m across the boundary line gives an outside area of, say,
+0.04 km² (60 亩), reported with that parcel's id.
+""",
+)
+def check_inside_boundary(ctx):
+    sub = ctx.submission
+    construction, boundary = sub.roles["construction"], sub.roles["boundary"]
+    tol = float(ctx.param("tolerance_m2", 1.0))
+    outside = shapely.difference(construction.union, boundary.union)
+    outside_m2 = float(outside.area)
+    features = []
+    for fid, geom in construction.features.geometry.items():
+        part = shapely.difference(geom, boundary.union)
+        if part.area > tol:
+            features.append(Indicator(kind="outside_boundary", role="construction", layer=construction.ref.name,
+                                      fid=plain_id(fid), geometry=part, measured=float(part.area),
+                                      info=f"{part.area:,.1f} m² outside the planned area"))
+    pct = 100.0 * outside_m2 / construction.area_m2 if construction.area_m2 else 0.0
+    measured = area_triplet(outside_m2) | {"pct_of_construction": round(pct, 3), "text": format_area(outside_m2)}
+    threshold = {"max_m2": tol, "text_zh": f"规划范围外建设面积 ≤ {tol:g} 平方米（数值误差）",
+                 "text_en": f"construction outside the planned area ≤ {tol:g} m² (numerical slack)"}
+    violated = outside_m2 > tol
+    if violated:
+        msg_zh = f"建设范围有 {format_area(outside_m2)} 位于规划范围外（占建设范围 {pct:.2f}%）"
+        msg_en = f"{format_area(outside_m2)} of the construction zone ({pct:.2f}%) lies outside the planned area"
+    else:
+        msg_zh, msg_en = "建设范围全部位于规划范围内", "the construction zone lies inside the planned area"
+    return ctx.result(violated, measured=measured, threshold=threshold,
+                      message_zh=msg_zh, message_en=msg_en, features=features)
+

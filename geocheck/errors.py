@@ -1,0 +1,33 @@
+"""One hierarchy for everything geocheck refuses to do.
+
+The library raises these; only the CLI turns them into a one-line message and exit code 2.
+"""
+
+
+class GeocheckError(Exception):
+    """Base class: a problem the user can fix (bad input, bad profile, bad option)."""
+
+    def __init__(self, message: str, path: str | None = None):
+        self.path = str(path) if path is not None else None
+        self.problem = message
+        super().__init__(f"{self.path}: {message}" if self.path else message)
+
+
+class InputError(GeocheckError):
+    """A submission or reference source cannot be read or is not usable."""
+
+
+class CRSError(InputError):
+    """A layer's coordinate reference system is missing, unknown or implausible."""
+
+
+class RoleError(InputError):
+    """Layers cannot be assigned to roles (missing or ambiguous)."""
+
+
+class ProfileError(GeocheckError):
+    """A rules profile cannot be found or does not validate."""
+
+
+class ConfigError(GeocheckError):
+    """geocheck.toml (or [tool.geocheck]) is invalid."""

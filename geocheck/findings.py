@@ -1,0 +1,188 @@
+"""What a check produces (CheckResult) and what a run produces (Report).
+
+Checks never print; they return CheckResults. Writers in geocheck.report turn a Report
+into text, JSON and other formats.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
+import shapely
+
+REPORT_SCHEMA_VERSION = "1.0"
+
+
+class Status(str, enum.Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    SKIP = "skip"
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+    @property
+    def violated_status(self) -> Status:
+        """A violated rule fails when it is an error, warns when it is a warning."""
+        return Status.FAIL if self is Severity.ERROR else Status.WARN
+
+
+class Verdict(str, enum.Enum):
+    COMPLIANT = "compliant"
+    NON_COMPLIANT = "non_compliant"
+    ERROR = "error"
+
+
+@dataclass
+class Indicator:
+    """A feature a finding points at: an input feature, or a geometry the check made
+    (the gap, the part outside, the uncovered core) for the reviewer to open in GIS."""
+
+    kind: str  # e.g. "invalid_geometry", "gap", "outside_boundary", "uncovered_core"
+    role: str | None = None
+    layer: str | None = None
+    fid: Any = None
+    info: str | None = None
+    measured: float | None = None
+    geometry: BaseGeometry | None = None  # in the report's target CRS
+
+    def to_dict(self) -> dict:
+        geom = None
+        if self.geometry is not None and not self.geometry.is_empty:
+            geom = mapping(shapely.set_precision(self.geometry, 0.001))
+        return {
+            "kind": self.kind,
+            "role": self.role,
+            "layer": self.layer,
+            "fid": self.fid,
+            "info": self.info,
+            "measured": _round(self.measured),
+            "geometry": geom,
+        }
+
+
+@dataclass
+class CheckResult:
+    code: str
+    title_zh: str
+    title_en: str
+    status: Status
+    severity: Severity
+    measured: dict | None = None  # e.g. {"value": 3.05, "unit": "km2", "m2": ..., "mu": ...}
+    threshold: dict | None = None  # e.g. {"min": 3, "max": 5, "unit": "km2", "text": "3–5 km²"}
+    source: str = ""
+    message_zh: str = ""
+    message_en: str = ""
+    features: list[Indicator] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "title_zh": self.title_zh,
+            "title_en": self.title_en,
+            "status": self.status.value,
+            "severity": self.severity.value,
+            "measured": _round_tree(self.measured),
+            "threshold": _round_tree(self.threshold),
+            "source": self.source,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+            "features": [f.to_dict() for f in self.features],
+        }
+
+
+@dataclass
+class Report:
+    tool_version: str
+    inputs: dict
+    target_crs: dict
+    profile: dict
+    measurements: dict
+    checks: list[CheckResult]
+    notes: list[dict] = field(default_factory=list)  # assumptions made ({"zh":…, "en":…})
+    error: str | None = None  # set when the submission could not be checked at all
+
+    @property
+    def summary(self) -> dict:
+        counts = {s.value: 0 for s in Status}
+        for c in self.checks:
+            counts[c.status.value] += 1
+        counts["total"] = len(self.checks)
+        return counts
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.error is not None:
+            return Verdict.ERROR
+        if any(c.status is Status.FAIL for c in self.checks):
+            return Verdict.NON_COMPLIANT
+        return Verdict.COMPLIANT
+
+    @property
+    def exit_code(self) -> int:
+        return {Verdict.COMPLIANT: 0, Verdict.NON_COMPLIANT: 1, Verdict.ERROR: 2}[self.verdict]
+
+    def check(self, code: str) -> CheckResult:
+        """The result of one rule code (KeyError if the profile did not run it)."""
+        for c in self.checks:
+            if c.code == code:
+                return c
+        raise KeyError(code)
+
+    def to_dict(self) -> dict:
+        return {
+            "type": "geocheck_report",
+            "schema_version": REPORT_SCHEMA_VERSION,
+            "tool": {"name": "geocheck", "version": self.tool_version},
+            "inputs": self.inputs,
+            "target_crs": self.target_crs,
+            "profile": self.profile,
+            "measurements": _round_tree(self.measurements),
+            "checks": [c.to_dict() for c in self.checks],
+            "notes": self.notes,
+            "summary": self.summary,
+            "verdict": self.verdict.value,
+            "error": self.error,
+        }
+
+    @classmethod
+    def failed(cls, tool_version: str, path: str, message: str) -> "Report":
+        """A report for a submission that could not be checked (used by batch runs)."""
+        return cls(
+            tool_version=tool_version,
+            inputs={"path": str(path), "roles": {}},
+            target_crs={},
+            profile={},
+            measurements={},
+            checks=[],
+            error=message,
+        )
+
+
+def plain_id(value):
+    """Feature ids as JSON-friendly ints where possible."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _round(value):
+    if isinstance(value, float):
+        return round(value, 6) if abs(value) < 1000 else round(value, 3)
+    return value
+
+
+def _round_tree(obj):
+    if isinstance(obj, dict):
+        return {k: _round_tree(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_round_tree(v) for v in obj]
+    return _round(obj)

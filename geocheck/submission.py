@@ -1,0 +1,164 @@
+"""A submission opened for checking: its layers assigned to roles, in one metric CRS.
+
+Each role layer is reprojected to the target CRS, its features repaired where invalid
+(the reason kept for the validity check) and dissolved into one geometry to measure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+from pyproj import CRS
+from pyproj.exceptions import ProjError
+from shapely.geometry.base import BaseGeometry
+
+from . import crs as crs_mod
+from .errors import CRSError, InputError, RoleError
+from .geometry import GeodesicMeter, dissolve, repair
+from .roles import ROLES, assign_roles
+from .sources import LayerRef, list_layers, read_layer
+
+
+@dataclass
+class RoleLayer:
+    role: str
+    ref: LayerRef
+    source_crs: CRS
+    crs_assumed: bool
+    features: gpd.GeoDataFrame  # target CRS; columns geometry (repaired), invalid_reason
+    union: BaseGeometry
+    area_m2: float
+    geodesic_area_m2: float
+
+    def describe(self) -> dict:
+        return {
+            "file": self.ref.file,
+            "layer": self.ref.name,
+            "source_crs": crs_mod.crs_label(self.source_crs),
+            "crs_assumed": self.crs_assumed,
+            "feature_count": int(len(self.features)),
+        }
+
+
+@dataclass
+class Submission:
+    path: Path
+    layers: list[LayerRef]
+    roles: dict[str, RoleLayer | None]
+    target_crs: CRS
+    crs_chosen_by: str
+    meter: GeodesicMeter
+    notes: list[dict] = field(default_factory=list)
+
+    def geometry(self, role: str) -> BaseGeometry | None:
+        layer = self.roles.get(role)
+        return layer.union if layer is not None else None
+
+
+def open_submission(
+    path,
+    *,
+    role_layers: dict[str, str | None] | None = None,
+    target_crs: CRS | None = None,
+    assume_crs: CRS | None = None,
+) -> Submission:
+    """List, assign, read and reproject a submission's role layers."""
+    path = Path(path)
+    layers = list_layers(path)
+    assignment = assign_roles([l.name for l in layers], role_layers or {}, str(path))
+    by_name = {l.name: l for l in layers}
+    raw: dict[str, tuple[LayerRef, gpd.GeoDataFrame, bool]] = {}
+    for role, name in assignment.items():
+        if name is None:
+            continue
+        ref = by_name[name]
+        gdf = read_layer(ref)
+        if len(gdf) == 0:
+            raise InputError(f"layer '{ref.name}' ({ROLES[role].title_zh}) has no features", ref.file)
+        assumed = False
+        if gdf.crs is None:
+            if assume_crs is None:
+                raise CRSError(
+                    f"layer '{ref.name}' has no coordinate reference system (.prj missing?); "
+                    "pass --assume-crs EPSG:xxxx if you know it",
+                    ref.file,
+                )
+            gdf = gdf.set_crs(assume_crs)
+            assumed = True
+        raw[role] = (ref, gdf, assumed)
+
+    if not raw:
+        names = ", ".join(l.name for l in layers)
+        raise RoleError(
+            f"no layer is recognisably a planned area, construction zone, core area or urban-design "
+            f"area (layers: {names}); name them with --boundary/--construction/--core/--urban-design",
+            path,
+        )
+    notes: list[dict] = []
+    chosen_by = "user"
+    if target_crs is None:
+        lon = _centre_longitude([gdf for _, gdf, _ in raw.values()], path)
+        target_crs = CRS.from_epsg(crs_mod.gk_cm_epsg(lon))
+        chosen_by = "auto"
+    crs_mod.require_metric(target_crs)
+    meter = GeodesicMeter(target_crs)
+
+    roles: dict[str, RoleLayer | None] = {r: None for r in ROLES}
+    for role, (ref, gdf, assumed) in raw.items():
+        roles[role] = _prepare(role, ref, gdf, assumed, target_crs, meter)
+        if assumed:
+            notes.append({
+                "zh": f"图层“{ref.name}”缺少坐标系，按用户指定的 {crs_mod.crs_label(assume_crs)} 处理",
+                "en": f"layer '{ref.name}' has no CRS; assumed {crs_mod.crs_label(assume_crs)} as instructed",
+            })
+    return Submission(path, layers, roles, target_crs, chosen_by, meter, notes)
+
+
+def _prepare(role, ref, gdf, assumed, target_crs, meter) -> RoleLayer:
+    source_crs = gdf.crs
+    try:
+        projected = gdf.to_crs(target_crs)
+    except (ProjError, ValueError) as exc:
+        raise CRSError(f"layer '{ref.name}' cannot be transformed to {crs_mod.crs_label(target_crs)} ({exc})", ref.file) from None
+    repaired = [repair(g) for g in projected.geometry]
+    features = gpd.GeoDataFrame(
+        {
+            "invalid_reason": [reason for _, reason in repaired],
+            "geometry_note": [_geometry_note(g, fixed) for g, (fixed, _) in zip(projected.geometry, repaired)],
+        },
+        geometry=[g for g, _ in repaired],
+        crs=target_crs,
+        index=projected.index,
+    )
+    for col in projected.columns:
+        if col != projected.geometry.name:
+            features[col] = projected[col]
+    union = dissolve(features.geometry)
+    return RoleLayer(role, ref, source_crs, assumed, features, union,
+                     float(union.area), meter.area(union))
+
+
+def _geometry_note(original, fixed) -> str | None:
+    """Why a feature contributes nothing to its role's area, if it does not."""
+    if original is None or original.is_empty:
+        return "empty geometry"
+    if fixed.is_empty:
+        return f"not a polygon ({original.geom_type})"
+    return None
+
+
+def _centre_longitude(frames: list[gpd.GeoDataFrame], path: Path) -> float:
+    """Longitude of the centre of all layers' extents, in CGCS2000 lon/lat."""
+    boxes = []
+    for gdf in frames:
+        try:
+            boxes.append(gdf.to_crs(crs_mod.CGCS2000_GEOGRAPHIC).total_bounds)
+        except (ProjError, ValueError) as exc:
+            raise CRSError(f"cannot locate the submission in CGCS2000 lon/lat ({exc})", path) from None
+    b = np.array(boxes)
+    if not np.all(np.isfinite(b)):
+        raise CRSError("coordinates are not finite after reprojection (wrong CRS?)", path)
+    return float((b[:, 0].min() + b[:, 2].max()) / 2.0)

@@ -1,0 +1,1 @@
+"""Rule profiles (TOML data), shipped inside the package as geocheck.rules."""
