@@ -76,9 +76,37 @@ def _dataset_layers(gdal_path: str, shown: Path, *, single_name: bool) -> list[L
 def read_layer(ref: LayerRef, *, bbox=None) -> gpd.GeoDataFrame:
     """Read one layer in its own CRS with its feature ids as the index."""
     try:
-        gdf = pyogrio.read_dataframe(ref.gdal_path, layer=ref.layer, fid_as_index=True, bbox=bbox)
+        try:
+            return pyogrio.read_dataframe(ref.gdal_path, layer=ref.layer, fid_as_index=True, bbox=bbox)
+        except UnicodeDecodeError:
+            # DBF field names are cut at 10 bytes, often in the middle of a UTF-8 Chinese
+            # character. Read the raw bytes (latin-1 maps them one to one) and decode leniently.
+            gdf = pyogrio.read_dataframe(ref.gdal_path, layer=ref.layer, fid_as_index=True, bbox=bbox,
+                                         encoding="latin1")
+            return _redecode(gdf)
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
         raise InputError(f"layer '{ref.name}' cannot be read ({_first_line(exc)})", ref.file) from None
+
+
+def _redecode(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Undo a latin-1 read: UTF-8 where it decodes, else GB18030, replacing broken tails."""
+
+    def fix(text):
+        if not isinstance(text, str):
+            return text
+        raw = text.encode("latin1", errors="replace")
+        for enc in ("utf-8", "gb18030"):
+            try:
+                return raw.decode(enc)
+            except UnicodeDecodeError:
+                continue
+        return raw.decode("utf-8", errors="replace")
+
+    geom = gdf.geometry.name
+    gdf = gdf.rename(columns={c: fix(c) for c in gdf.columns if c != geom})
+    for col in gdf.columns:
+        if col != geom and (gdf[col].dtype == object or str(gdf[col].dtype) in ("str", "string")):
+            gdf[col] = gdf[col].map(fix)
     return gdf
 
 

@@ -1,0 +1,104 @@
+"""Fixtures named after what they trigger. All submissions are real files written by GDAL."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+import towns
+from postgis_server import postgis_available, start_postgis
+from towns import frame, rect, write_gpkg, write_shapefiles
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def compliant_gpkg(tmp_path) -> Path:
+    return write_gpkg(tmp_path / "compliant.gpkg", towns.compliant_layers())
+
+
+@pytest.fixture
+def gc302_split_construction_gpkg(tmp_path) -> Path:
+    """Construction in two parcels 250 m apart (gap > 50 m tolerance)."""
+    layers = towns.compliant_layers()
+    layers["建设用地"] = frame([rect(200, 200, 500, 1000), rect(950, 200, 500, 1000)], "EPSG:4549")
+    return write_gpkg(tmp_path / "split.gpkg", layers)
+
+
+@pytest.fixture
+def gc311_construction_outside_gpkg(tmp_path) -> Path:
+    """One parcel sticks 100 m out of the planned area's east edge: 100 × 400 = 40 000 m² outside."""
+    layers = towns.compliant_layers()
+    layers["建设用地"] = frame([rect(200, 200, 500, 1000), rect(700, 200, 1100, 400)], "EPSG:4549")
+    return write_gpkg(tmp_path / "outside.gpkg", layers)
+
+
+@pytest.fixture
+def gc501_core_partly_uncovered_gpkg(tmp_path) -> Path:
+    """Urban design covers the west 420 m of a 600 m wide core: 70 % covered."""
+    layers = towns.compliant_layers()
+    layers["城市设计范围"] = frame([rect(250, 250, 470, 700)], "EPSG:4549")
+    return write_gpkg(tmp_path / "uncovered.gpkg", layers)
+
+
+@pytest.fixture
+def gc101_bowtie_boundary_gpkg(tmp_path) -> Path:
+    """A self-intersecting (bow-tie) planned area: two triangles of 1.5 km², crossing at one point."""
+    from shapely import Polygon
+
+    layers = towns.compliant_layers()
+    x, y = towns.X0, towns.Y0
+    bowtie = Polygon([(x, y), (x + 3000, y + 2000), (x + 3000, y), (x, y + 2000), (x, y)])
+    layers["规划范围"] = frame([bowtie], "EPSG:4549")
+    return write_gpkg(tmp_path / "bowtie.gpkg", layers)
+
+
+@pytest.fixture
+def missing_core_gpkg(tmp_path) -> Path:
+    layers = towns.compliant_layers()
+    del layers["核心区"]
+    return write_gpkg(tmp_path / "nocore.gpkg", layers)
+
+
+@pytest.fixture
+def compliant_shapefile_folder(tmp_path) -> Path:
+    """The compliant town as English-named Shapefiles in EPSG:4490 lon/lat."""
+    names = {"规划范围": "planning_boundary", "建设用地": "construction", "核心区": "core_area",
+             "城市设计范围": "urban_design"}
+    layers = {names[k]: v.to_crs("EPSG:4490") for k, v in towns.compliant_layers().items()}
+    return write_shapefiles(tmp_path / "town_shp", layers)
+
+
+@pytest.fixture
+def no_prj_shapefile_folder(compliant_shapefile_folder) -> Path:
+    for prj in compliant_shapefile_folder.glob("*.prj"):
+        prj.unlink()
+    return compliant_shapefile_folder
+
+
+@pytest.fixture(scope="session")
+def postgis(tmp_path_factory):
+    """A real PostgreSQL + PostGIS server for this test session (fails, never skips, when absent)."""
+    reason = postgis_available()
+    if reason:
+        pytest.fail(f"PostGIS server needed: {reason}")
+    with start_postgis(tmp_path_factory.mktemp("pg")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def report_schema():
+    import json
+
+    import jsonschema
+
+    schema = json.loads((REPO / "docs" / "report.schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def tree_digest(path: Path) -> dict[str, str]:
+    """sha256 of every file under path (or of path itself): inputs must never change."""
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
