@@ -12,7 +12,7 @@ from .registry import register
 @register(
     "GC311", "建设范围位于规划范围内", "Construction zone inside planned area",
     roles=("construction", "boundary"),
-    params={"tolerance_m2": {"type": "number", "minimum": 0}},
+    params={"tolerance_m2": {"type": "number", "minimum": 0, "description": "outside area forgiven as digitising slack, m² (default 1)"}},
     doc="""
 **What it checks.** No part of the construction zone (建设范围) lies outside the planned area
 (规划范围), beyond `tolerance_m2` (default 1 m²) of digitising slack.

@@ -8,8 +8,8 @@ from ..roles import ROLES
 from .registry import register
 
 PARAMS = {
-    "gap_tolerance_m": {"type": "number", "minimum": 0},
-    "max_parts": {"type": "integer", "minimum": 1},
+    "gap_tolerance_m": {"type": "number", "minimum": 0, "description": "gaps up to this distance (m) do not break contiguity"},
+    "max_parts": {"type": "integer", "minimum": 1, "description": "how many separate groups are accepted (default 1)"},
 }
 
 

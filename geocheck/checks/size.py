@@ -14,13 +14,13 @@ from .registry import register
 
 SEVERITY = {"type": "string", "enum": ["error", "warning"]}
 RANGE_PARAMS = {
-    "min_km2": {"type": "number", "minimum": 0},
-    "max_km2": {"type": "number", "exclusiveMinimum": 0},
-    "severity_over_max": SEVERITY,
+    "min_km2": {"type": "number", "minimum": 0, "description": "smallest accepted area, km²"},
+    "max_km2": {"type": "number", "exclusiveMinimum": 0, "description": "largest accepted area, km²"},
+    "severity_over_max": SEVERITY | {"description": "severity when only the maximum is exceeded (default: `severity`)"},
 }
 ABOUT_PARAMS = {
-    "about_km2": {"type": "number", "exclusiveMinimum": 0},
-    "band_pct": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+    "about_km2": {"type": "number", "exclusiveMinimum": 0, "description": "the policy's target area, km²"},
+    "band_pct": {"type": "number", "exclusiveMinimum": 0, "maximum": 100, "description": "accepted deviation from the target, percent (the profile's reading of 左右)"},
 }
 
 

@@ -12,8 +12,8 @@ from .registry import register
     "GC501", "核心区城市设计覆盖", "Core area covered by urban design",
     roles=("core", "urban_design"),
     params={
-        "min_coverage_pct": {"type": "number", "minimum": 0, "maximum": 100},
-        "tolerance_m2": {"type": "number", "minimum": 0},
+        "min_coverage_pct": {"type": "number", "minimum": 0, "maximum": 100, "description": "share of the core area that must be covered, percent"},
+        "tolerance_m2": {"type": "number", "minimum": 0, "description": "uncovered area forgiven as digitising slack, m² (default 1)"},
     },
     required=("min_coverage_pct",),
     doc="""
