@@ -129,3 +129,19 @@ def test_indicator_geometries_serialise_as_geojson(gc311_construction_outside_gp
     report_schema.validate(d)
     [c] = [c for c in d["checks"] if c["code"] == "GC311"]
     assert shape(c["features"][0]["geometry"]).area == pytest.approx(40_000, rel=1e-6)
+
+
+def test_layers_in_different_crss_each_transformed(tmp_path):
+    from towns import compliant_layers, write_gpkg
+
+    layers = compliant_layers()
+    layers["规划范围"] = layers["规划范围"].to_crs("EPSG:4490")  # lon/lat
+    layers["核心区"] = layers["核心区"].to_crs("EPSG:4527")  # GK zone 39 with prefix, another CM
+    report = geocheck.check(write_gpkg(tmp_path / "mixed.gpkg", layers), profile="zhejiang-2015")
+    sources = {r: v["source_crs"].split(" ")[0] for r, v in report.inputs["roles"].items()}
+    assert sources == {"boundary": "EPSG:4490", "construction": "EPSG:4549", "core": "EPSG:4527",
+                       "urban_design": "EPSG:4549"}
+    m = report.measurements
+    assert m["planned_area_m2"] == pytest.approx(1700 * 1800, rel=1e-6)
+    assert m["core_area_m2"] == pytest.approx(600 * 600, rel=1e-6)
+    assert report.verdict.value == "compliant"
