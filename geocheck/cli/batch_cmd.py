@@ -1,0 +1,79 @@
+"""geocheck batch DIR|manifest.csv --out DIR"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..batch import CheckOptions, discover, run_batch
+from ..config import find_config, load_config
+from . import cli, debug_option
+
+
+@cli.command("batch")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), required=True,
+              help="Folder for one report folder per submission and the summary (CSV, JSON, index.html).")
+@click.option("-j", "--jobs", "workers", type=click.IntRange(min=1), default=None,
+              help="Parallel worker processes (default: number of cores).")
+@click.option("-p", "--profile", help="Rules profile for submissions whose manifest row names none.")
+@click.option("--crs", metavar="EPSG:XXXX", help="Metric CRS to measure in (default: each town's GK zone).")
+@click.option("--assume-crs", metavar="EPSG:XXXX", help="CRS for layers that carry none.")
+@click.option("--exclude", multiple=True, type=click.Path(path_type=Path),
+              help="Skip this file or folder (repeatable); the output folder is always skipped.")
+@click.option("--force", is_flag=True, help="Re-check submissions whose report is up to date.")
+@click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask distributed scheduler (geocheck[dask]).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file (default: nearest geocheck.toml).")
+@debug_option
+def batch_command(source, out_dir, workers, profile, crs, assume_crs, exclude, force, scheduler, config_path):
+    """Check every submission below a folder, or those listed in a manifest CSV (path, name, profile).
+
+    Exit codes: 0 all compliant, 1 some non-compliant, 2 some could not be checked.
+    """
+    config = load_config(config_path) if config_path else find_config()
+    options = CheckOptions(
+        profile=profile or config.profile,
+        crs=crs or config.crs,
+        assume_crs=assume_crs or config.assume_crs,
+        roles=tuple(sorted(config.roles.items())),
+    )
+    jobs = discover(source, exclude=[out_dir, *exclude])
+    if not jobs:
+        raise click.ClickException(f"{source}: no submissions found")
+    workers = workers or os.cpu_count() or 1
+    tty = sys.stdout.isatty()
+
+    if tty:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        task = progress.add_task("geocheck batch", total=len(jobs))
+
+        def on_result(outcome, k, n):
+            progress.update(task, completed=k, description=f"{outcome.name}: {outcome.verdict}")
+    else:
+        progress = None
+
+        def on_result(outcome, k, n):
+            reason = f" ({outcome.error})" if outcome.error else ""
+            cached = " [unchanged]" if outcome.reused else ""
+            click.echo(f"[{k}/{n}] {outcome.name}: {outcome.verdict}{cached}{reason}")
+
+    if progress:
+        progress.start()
+    try:
+        summary = run_batch(jobs, out_dir, options, workers=workers, scheduler=scheduler, force=force,
+                            on_result=on_result)
+    finally:
+        if progress:
+            progress.stop()
+    counts = {v: sum(o.verdict == v for o in summary.outcomes) for v in ("compliant", "non_compliant", "error")}
+    line = (f"{len(jobs)} submissions: {counts['compliant']} compliant, {counts['non_compliant']} non-compliant, "
+            f"{counts['error']} could not be checked")
+    if summary.not_checked:
+        line += f", {len(summary.not_checked)} not checked (interrupted)"
+    click.echo(f"{line}; summary in {out_dir / 'summary.csv'}")
+    sys.exit(summary.exit_code)

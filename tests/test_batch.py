@@ -1,0 +1,199 @@
+"""geocheck batch over a generated review round of 54 submissions, 4 of them broken."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from towns import compliant_layers, frame, rect, write_gpkg, write_shapefiles
+
+GEOCHECK = [sys.executable, "-c", "from geocheck.cli import main; main()"]
+
+
+def _variant(kind: str):
+    layers = compliant_layers()
+    if kind == "split":  # GC302 fails
+        layers["建设用地"] = frame([rect(200, 200, 500, 1000), rect(950, 200, 500, 1000)], "EPSG:4549")
+    elif kind == "outside":  # GC311 fails
+        layers["建设用地"] = frame([rect(200, 200, 500, 1000), rect(700, 200, 1100, 400)], "EPSG:4549")
+    return layers
+
+
+def _shp_names(layers):
+    names = {"规划范围": "planning_boundary", "建设用地": "construction", "核心区": "core_area",
+             "城市设计范围": "urban_design"}
+    return {names[k]: v for k, v in layers.items()}
+
+
+def make_round(root: Path) -> dict[str, str]:
+    """A folder of submissions as a province's review round delivers them; returns name → expected verdict."""
+    expected = {}
+    kinds = ["ok", "split", "outside"]
+    for i in range(42):  # GeoPackages
+        kind = kinds[i % 3]
+        sub = root / f"city{i % 5}"
+        sub.mkdir(parents=True, exist_ok=True)
+        write_gpkg(sub / f"town{i:02d}.gpkg", _variant(kind))
+        expected[f"city{i % 5}__town{i:02d}"] = "compliant" if kind == "ok" else "non_compliant"
+    for i in range(5):  # folders of Shapefiles
+        kind = kinds[i % 3]
+        write_shapefiles(root / "shp" / f"shptown{i}", _shp_names(_variant(kind)))
+        expected[f"shp__shptown{i}"] = "compliant" if kind == "ok" else "non_compliant"
+    for i in range(3):  # zips of Shapefiles
+        folder = write_shapefiles(root.parent / f"zsrc{i}", _shp_names(_variant("ok")))
+        with zipfile.ZipFile(root / f"ziptown{i}.zip", "w") as z:
+            for f in folder.iterdir():
+                z.write(f, f.name)
+        expected[f"ziptown{i}"] = "compliant"
+    broken = root / "broken"
+    broken.mkdir()
+    (broken / "empty.gpkg").write_bytes(b"")
+    (broken / "text.gpkg").write_text("not a geopackage", encoding="utf-8")
+    write_gpkg(broken / "roads.gpkg", {"道路": frame([rect(0, 0, 10, 10)], "EPSG:4549")})
+    cut = write_shapefiles(broken / "truncated", _shp_names(_variant("ok")))
+    shp = cut / "planning_boundary.shp"
+    shp.write_bytes(shp.read_bytes()[:60])  # header cut short, as by an interrupted copy
+    for name in ("broken__empty", "broken__text", "broken__roads", "broken__truncated"):
+        expected[name] = "error"
+    return expected
+
+
+@pytest.fixture(scope="module")
+def review_round(tmp_path_factory):
+    root = tmp_path_factory.mktemp("round") / "round"
+    root.mkdir()
+    return root, make_round(root)
+
+
+def run_batch(*args, **kw):
+    return subprocess.run([*GEOCHECK, "batch", *map(str, args)], capture_output=True, text=True, **kw)
+
+
+def read_csv(path: Path):
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_batch_reports_every_submission_and_summary_matches_reports(review_round, tmp_path):
+    root, expected = review_round
+    assert len(expected) >= 50
+    out = tmp_path / "out"
+    result = run_batch(root, "-o", out, "-j", "2", "-p", "zhejiang-2015")
+    assert result.returncode == 2, result.stderr  # some could not be checked
+    assert "Traceback" not in result.stdout + result.stderr
+    rows = {r["name"]: r for r in read_csv(out / "summary.csv")}
+    assert {n: r["verdict"] for n, r in rows.items()} == expected
+    for name, row in rows.items():
+        report = json.loads((out / name / "report.json").read_text(encoding="utf-8"))
+        assert report["verdict"] == row["verdict"]
+        fails = sorted(c["code"] for c in report["checks"] if c["status"] == "fail")
+        assert int(row["failed_checks"]) == len(fails)
+        for code in fails:
+            assert row[f"fail_{code}"] == "1"
+        if row["verdict"] == "error":
+            assert row["error"] and report["error"] == row["error"]
+    assert "planning_boundary" in rows["broken__truncated"]["error"]
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["counts"] == {"total": len(expected),
+                                 "compliant": sum(v == "compliant" for v in expected.values()),
+                                 "non_compliant": sum(v == "non_compliant" for v in expected.values()),
+                                 "error": 4, "not_checked": 0}
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count("report.json") >= len(expected)
+    # Every progress line names a submission; the last line sums up.
+    assert sum(line.startswith("[") for line in result.stdout.splitlines()) == len(expected)
+
+
+def test_rerun_skips_unchanged_and_rechecks_changed(review_round, tmp_path):
+    root, expected = review_round
+    out = tmp_path / "out"
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    for i in range(3):
+        write_gpkg(sub / f"t{i}.gpkg", _variant("ok"))
+    first = run_batch(sub, "-o", out, "-j", "1")
+    assert first.returncode == 0 and "[unchanged]" not in first.stdout
+    again = run_batch(sub, "-o", out, "-j", "1")
+    assert again.stdout.count("[unchanged]") == 3
+    write_gpkg(sub / "t1.gpkg", {"建设用地": _variant("split")["建设用地"]})  # replaces a layer in place
+    changed = run_batch(sub, "-o", out, "-j", "1")
+    lines = {l.split("] ")[1].split(":")[0]: l for l in changed.stdout.splitlines() if l.startswith("[")}
+    assert "[unchanged]" in lines["t0"] and "[unchanged]" not in lines["t1"] and "non_compliant" in lines["t1"]
+    assert changed.returncode == 1
+    other_profile = run_batch(sub, "-o", out, "-j", "1", "-p", "national-2021")
+    assert "[unchanged]" not in other_profile.stdout
+    forced = run_batch(sub, "-o", out, "-j", "1", "-p", "national-2021", "--force")
+    assert "[unchanged]" not in forced.stdout
+
+
+def test_manifest_with_names_and_profiles(tmp_path):
+    a = write_gpkg(tmp_path / "a.gpkg", _variant("ok"))
+    b = write_gpkg(tmp_path / "b.gpkg", _variant("split"))
+    manifest = tmp_path / "round.csv"
+    manifest.write_text(f"path,name,profile\na.gpkg,东区小镇,national-2021\n{b},西区小镇,\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_batch(manifest, "-o", out, "-p", "zhejiang-2015")
+    assert result.returncode == 1
+    rows = {r["name"]: r for r in read_csv(out / "summary.csv")}
+    assert rows["东区小镇"]["profile"] == "national-2021" and rows["东区小镇"]["verdict"] == "compliant"
+    assert rows["西区小镇"]["profile"] == "zhejiang-2015" and rows["西区小镇"]["verdict"] == "non_compliant"
+
+
+def test_ctrl_c_keeps_finished_reports_and_lists_the_rest(tmp_path):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    for i in range(40):
+        write_gpkg(sub / f"t{i:02d}.gpkg", _variant("ok"))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([*GEOCHECK, "batch", str(sub), "-o", str(out), "-j", "2"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    first = proc.stdout.readline()  # one submission finished
+    assert first.startswith("[1/40]")
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends: the whole process group
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 2, stderr
+    assert "Traceback" not in stdout + stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["interrupted"] is True
+    checked = summary["submissions"]
+    assert summary["counts"]["not_checked"] == 40 - len(checked) > 0
+    for s in checked:  # every finished report is whole
+        report = json.loads((out / s["name"] / "report.json").read_text(encoding="utf-8"))
+        assert report["verdict"] == "compliant"
+    rows = read_csv(out / "summary.csv")
+    assert sum(r["verdict"] == "not_checked" for r in rows) == summary["counts"]["not_checked"]
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_dask_scheduler_gives_identical_summary(review_round, tmp_path):
+    distributed = pytest.importorskip("distributed") if not os.environ.get("CI") else __import__("distributed")
+    root, expected = review_round
+    local_out, dask_out = tmp_path / "local", tmp_path / "dask"
+    run_batch(root, "-o", local_out, "-j", "2", "-p", "zhejiang-2015")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  host="127.0.0.1") as cluster:
+        result = run_batch(root, "-o", dask_out, "-p", "zhejiang-2015", "--scheduler", cluster.scheduler_address)
+    assert result.returncode == 2, result.stderr
+    assert (dask_out / "summary.csv").read_text(encoding="utf-8") == (local_out / "summary.csv").read_text(encoding="utf-8")
+    for name in expected:
+        a = json.loads((local_out / name / "report.json").read_text(encoding="utf-8"))
+        b = json.loads((dask_out / name / "report.json").read_text(encoding="utf-8"))
+        assert a == b
+
+
+def test_unreachable_scheduler_is_a_clean_error(tmp_path):
+    write_gpkg(tmp_path / "a.gpkg", _variant("ok"))
+    start = time.monotonic()
+    result = run_batch(tmp_path, "-o", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith("geocheck: error:") and "scheduler" in result.stderr
+    assert time.monotonic() - start < 60
