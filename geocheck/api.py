@@ -17,7 +17,9 @@ from . import crs as crs_mod
 from .checks import REGISTRY, run_rule
 from .findings import Report
 from .measure import contiguity, coverage_pct
+from .encoding import parse_option as parse_encoding
 from .profile import Profile, load_profile
+from .references import ReferenceContext, open_references
 from .roles import ROLES
 from .submission import Submission, open_submission
 
@@ -29,6 +31,8 @@ def check(
     roles: dict[str, str | None] | None = None,
     crs: str | CRS | None = None,
     assume_crs: str | CRS | None = None,
+    references=None,
+    encoding: str | None = None,
 ) -> Report:
     """Check one submission against a profile.
 
@@ -40,15 +44,28 @@ def check(
     roles : explicit layer names per role (``{"boundary": "规划红线"}``); others are found by name.
     crs : metric CRS to measure in; default the CGCS2000 3° GK zone of the town.
     assume_crs : CRS for layers that carry none (a missing .prj).
+    references : reference layers for the GC4xx rules: an opened geocheck.references.ReferenceSet
+        (reused across submissions, not closed here), or 'KIND=SOURCE[:LAYER]' strings /
+        ReferenceSpecs / a {kind: source} dict (opened and closed here).
+    encoding : text encoding of Shapefile attributes and DXF layer names ('GB18030', 'UTF-8' …);
+        default: a .cpg or the DBF language byte if the text fits, else detected.
 
     Raises geocheck.errors.GeocheckError (InputError, ProfileError …) when it cannot check.
     """
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     target = _as_crs(crs, "--crs")
     assumed = _as_crs(assume_crs, "--assume-crs")
-    sub = open_submission(path, role_layers=roles, target_crs=target, assume_crs=assumed)
-    results = [run_rule(REGISTRY[code], settings, sub, prof.roles) for code, settings in prof.rules.items()]
-    notes = list(sub.notes)
+    refset, owned = open_references(references)
+    try:
+        sub = open_submission(path, role_layers=roles, target_crs=target, assume_crs=assumed,
+                              encoding=parse_encoding(encoding) if encoding else None)
+        refs = ReferenceContext(refset, sub)
+        results = [run_rule(REGISTRY[code], settings, sub, prof.roles, refs) for code, settings in prof.rules.items()]
+        overlaps = refs.measure()
+    finally:
+        if owned:
+            refset.close()
+    notes = list(sub.notes) + refs.notes
     if any(l is not None and l.features["invalid_reason"].notna().any() for l in sub.roles.values()):
         notes.append({"zh": "部分要素几何无效，已用 make_valid 修复后计算面积",
                       "en": "some features were invalid and were repaired with make_valid before measuring"})
@@ -58,12 +75,14 @@ def check(
             "path": str(path),
             "layers": [l.name for l in sub.layers],
             "roles": {role: (layer.describe() if layer else None) for role, layer in sub.roles.items()},
+            "references": refs.inputs(),
         },
         target_crs=crs_mod.describe(sub.target_crs, sub.crs_chosen_by),
         profile=prof.describe(),
-        measurements=measurements(sub, prof),
+        measurements=measurements(sub, prof) | {"overlaps": overlaps},
         checks=results,
         notes=notes,
+        geometries={role: layer.union for role, layer in sub.roles.items() if layer is not None},
     )
 
 

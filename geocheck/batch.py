@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import re
 import signal
+import threading
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -305,7 +306,15 @@ def run_batch(
 def _run_in_processes(jobs, out_dir, options, force, workers, record):
     ctx = multiprocessing.get_context("spawn")  # GDAL and threads do not survive fork reliably
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
-    futures = {pool.submit(check_job, job, options, str(out_dir), force): job for job in jobs}
+    # Workers are spawned during submit; ignoring SIGINT meanwhile makes them start with it
+    # ignored, so a Ctrl-C during their start-up cannot kill them before the initializer runs.
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
+    try:
+        futures = {pool.submit(check_job, job, options, str(out_dir), force): job for job in jobs}
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
     try:
         for fut in cf.as_completed(futures):
             record(fut.result())
@@ -330,7 +339,7 @@ def _run_on_dask(jobs, out_dir, options, force, address, record):
     except ImportError:
         raise GeocheckError("--scheduler needs the Dask extra: pip install 'geocheck[dask]'") from None
     try:
-        client = Client(address, timeout="20s")
+        client = Client(address, timeout="10s")
     except (OSError, TimeoutError) as exc:
         raise GeocheckError(f"cannot reach Dask scheduler {address} ({exc})") from None
     with client:

@@ -24,13 +24,13 @@ def gk_zone(lon: float) -> int:
     return math.floor((lon + 1.5) / 3.0)
 
 
-def gk_cm_epsg(lon: float) -> int:
+def gk_cm_epsg(lon: float, path=None) -> int:
     """EPSG code of the CGCS2000 3° GK 'CM' CRS (no zone prefix) for a longitude."""
     zone = gk_zone(lon)
     if zone not in GK_ZONES:
         raise CRSError(
             f"longitude {lon:.4f}° lies outside the CGCS2000 3° zones for China (73.5°E–136.5°E); "
-            "pass --crs EPSG:xxxx to measure in another metric CRS"
+            "pass --crs EPSG:xxxx to measure in another metric CRS", path
         )
     return FIRST_GK_CM_EPSG + zone - GK_ZONES.start
 
@@ -73,3 +73,74 @@ def describe(crs: CRS, chosen_by: str | None = None) -> dict:
     if chosen_by:
         out["chosen_by"] = chosen_by
     return out
+
+
+# --- Layers without a CRS, and coordinates that cannot be right -----------------------------
+
+FIRST_GK_ZONE_EPSG = 4513  # CGCS2000 / 3-degree Gauss-Kruger zone 25 (zone number in the easting)
+CHINA_LON = (73.0, 136.0)
+CHINA_LAT = (3.0, 54.0)
+GK_NORTHING = (0.0, 6_500_000.0)  # equator to the northern tip of China, in metres
+MAX_PROJECTED = 1e8  # no metric CRS used for China has coordinates this large
+
+
+def infer_crs(bounds, layer: str, path) -> tuple[CRS, dict]:
+    """The CRS a layer without one must be in, judged from its extent, with a note saying so.
+
+    Only two cases leave no doubt: Gauss–Krüger eastings carrying their zone number
+    (first two digits of an easting above 10⁷), and lon/lat inside China. Everything else is
+    a CRSError asking for --assume-crs, never a silent EPSG:4326.
+    """
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    if minx >= 1e7 and maxx < 1e8 and GK_NORTHING[0] <= miny and maxy <= GK_NORTHING[1]:
+        zone, last = int(minx // 1e6), int(maxx // 1e6)
+        if zone == last and zone in GK_ZONES:
+            crs = CRS.from_epsg(FIRST_GK_ZONE_EPSG + zone - GK_ZONES.start)
+            return crs, _inferred_note(layer, crs, f"东坐标带号前缀 {zone}", f"eastings carry zone prefix {zone}")
+    if _inside(minx, maxx, CHINA_LON) and _inside(miny, maxy, CHINA_LAT):
+        return CGCS2000_GEOGRAPHIC, _inferred_note(
+            layer, CGCS2000_GEOGRAPHIC, "坐标为中国范围内的经纬度", "coordinates are longitude/latitude inside China")
+    if _inside(minx, maxx, CHINA_LAT) and _inside(miny, maxy, CHINA_LON):
+        raise _swapped(layer, path)
+    if 0 <= minx and maxx <= 1_000_000 and GK_NORTHING[0] <= miny and maxy <= GK_NORTHING[1]:
+        raise CRSError(
+            f"layer '{layer}' has no coordinate reference system (.prj missing?) and its Gauss–Krüger "
+            "coordinates carry no zone number, so the zone cannot be known; pass --assume-crs "
+            "EPSG:4534…4554 (CGCS2000 3° GK CM 75E…135E, e.g. EPSG:4549 for CM 120E)", path)
+    raise CRSError(
+        f"layer '{layer}' has no coordinate reference system (.prj missing?) and its coordinates "
+        f"({minx:.6g}, {miny:.6g})–({maxx:.6g}, {maxy:.6g}) do not identify one; pass --assume-crs EPSG:xxxx", path)
+
+
+def check_plausible(bounds, crs: CRS, layer: str, path) -> None:
+    """Refuse coordinates no real plan can have in `crs`: out of range, swapped, or degrees
+    in a projected CRS (which would measure a town as a few square metres)."""
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    where = f"({minx:.6g}, {miny:.6g})–({maxx:.6g}, {maxy:.6g})"
+    if crs.is_geographic:
+        if _inside(minx, maxx, CHINA_LAT) and _inside(miny, maxy, CHINA_LON):
+            raise _swapped(layer, path)
+        if not (_inside(minx, maxx, (-180, 180)) and _inside(miny, maxy, (-90, 90))):
+            raise CRSError(f"layer '{layer}': coordinates {where} are not longitude/latitude although its CRS "
+                           f"{crs_label(crs)} is geographic (wrong or missing .prj?)", path)
+    else:
+        if max(abs(minx), abs(miny), abs(maxx), abs(maxy)) > MAX_PROJECTED:
+            raise CRSError(f"layer '{layer}': coordinates {where} are outside any plausible range "
+                           f"for {crs_label(crs)}", path)
+        if _inside(minx, maxx, (-180, 180)) and _inside(miny, maxy, (-90, 90)):
+            raise CRSError(f"layer '{layer}': coordinates {where} look like degrees but its CRS "
+                           f"{crs_label(crs)} is projected in metres (wrong .prj?)", path)
+
+
+def _inside(lo: float, hi: float, span: tuple[float, float]) -> bool:
+    return span[0] <= lo and hi <= span[1]
+
+
+def _swapped(layer: str, path) -> CRSError:
+    return CRSError(f"layer '{layer}': longitude and latitude are swapped (x holds latitude-like values, "
+                    "y longitude-like ones, for a place in China); fix the axis order and resubmit", path)
+
+
+def _inferred_note(layer: str, crs: CRS, zh: str, en: str) -> dict:
+    return {"zh": f"图层“{layer}”缺少坐标系（无 .prj），根据坐标推定为 {crs_label(crs)}（{zh}）",
+            "en": f"layer '{layer}' has no CRS (.prj missing); inferred {crs_label(crs)} because {en}"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 from pyproj import CRS, Geod, Transformer
+from shapely.errors import GEOSException
 from shapely.geometry.base import BaseGeometry
 
 from .crs import CGCS2000_GEOGRAPHIC
@@ -35,7 +36,23 @@ def repair(geom: BaseGeometry | None) -> tuple[BaseGeometry, str | None]:
     if shapely.is_valid(geom):
         return polygonal(geom), None
     reason = shapely.is_valid_reason(geom)
-    return polygonal(shapely.make_valid(geom)), reason
+    try:
+        return polygonal(shapely.make_valid(geom)), reason
+    except GEOSException:
+        pass
+    try:  # the default 'linework' method gives up on some collapsed rings; 'structure' does not
+        return polygonal(shapely.make_valid(geom, method="structure", keep_collapsed=False)), reason
+    except GEOSException:
+        return EMPTY_POLYGON, f"{reason} (cannot be repaired; left out)"
+
+
+def non_finite(geoms) -> list:
+    """Positions of geometries with a NaN or infinite coordinate: no repair can place them."""
+    bad = []
+    for i, geom in enumerate(geoms):
+        if geom is not None and not np.isfinite(shapely.get_coordinates(geom)).all():
+            bad.append(i)
+    return bad
 
 
 def dissolve(geoms) -> BaseGeometry:

@@ -1,25 +1,38 @@
 """Finding and reading the layers of a submission.
 
 A submission is a GeoPackage (or any multi-layer OGR dataset such as a .gdb folder), a folder
-of Shapefiles, a .zip of Shapefiles (read in place through GDAL's /vsizip/, never extracted),
-or a single vector file. Every layer becomes a LayerRef; reading one gives a GeoDataFrame in
-its own CRS. Nothing here writes to the input.
+of vector files, a .zip of them (read in place through GDAL's /vsizip/, never extracted), or a
+single vector file. Every layer becomes a LayerRef; each CAD layer of a DXF is a layer of its
+own. Reading one gives a GeoDataFrame in its own CRS plus notes on what was assumed while
+reading (text encoding, dropped M values, linearised curves). Nothing here writes to the input.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from pathlib import Path
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
+from shapely.errors import GEOSException
 
+from . import cad, encoding
+from .archive import Archive
 from .errors import InputError
+from .shapefile import check_shapefile, parse_dbf
 
-# Extensions of single-file vector formats looked for inside a submission folder.
+# Extensions of single-file vector formats looked for inside a submission folder or zip.
 VECTOR_SUFFIXES = {".shp", ".gpkg", ".geojson", ".json", ".kml", ".dxf", ".fgb", ".sqlite"}
+# Formats holding one layer: the file name, not GDAL's layer name, is what roles match.
+SINGLE_LAYER_SUFFIXES = {".shp", ".geojson", ".json", ".fgb"}
+CURVE_TYPES = ("Curve", "Circular", "Compound", "Surface")
+
+# GDAL must never rebuild a missing .shx next to the input (it writes the file in place).
+pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": "NO"})
 
 
 @dataclass(frozen=True)
@@ -30,42 +43,139 @@ class LayerRef:
     gdal_path: str  # what GDAL opens: a file, a .gdb folder, or a /vsizip/ path
     layer: str | None  # layer name inside that dataset
     file: str  # the file a reviewer would look for (shown in reports)
+    encoding: encoding.Encoding | None = None  # text encoding of a Shapefile's DBF or a DXF
+    cad_layer: str | None = None  # the CAD layer of a DXF's "entities" this ref stands for
 
 
-def list_layers(path: str | os.PathLike) -> list[LayerRef]:
-    """All spatial layers of a submission, or InputError if there are none."""
+@dataclass
+class LoadedLayer:
+    frame: gpd.GeoDataFrame
+    notes: list[dict] = field(default_factory=list)  # assumptions made while reading ({zh, en})
+    read_issues: dict = field(default_factory=dict)  # fid → why a geometry had to be fixed to be read
+
+
+def list_layers(path: str | os.PathLike, *, encoding_option: str | None = None) -> list[LayerRef]:
+    """All spatial layers of a submission, or InputError if there are none.
+
+    `encoding_option` (a Python codec) overrides the text encoding of Shapefiles and DXFs.
+    """
     p = Path(path)
-    if not p.exists():
-        raise InputError("does not exist", p)
-    if not os.access(p, os.R_OK):
+    try:
+        st = p.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError("does not exist", p) from None
+    except PermissionError:
+        raise InputError("is not readable (permission denied)", p) from None
+    if not os.access(p, os.R_OK | (os.X_OK if p.is_dir() else 0)):
         raise InputError("is not readable (permission denied)", p)
     if p.is_dir() and p.suffix.lower() != ".gdb":
-        refs = []
-        for child in sorted(p.rglob("*")):
-            if child.is_file() and child.suffix.lower() in VECTOR_SUFFIXES:
-                refs.extend(_dataset_layers(str(child), child, single_name=child.suffix.lower() == ".shp"))
+        refs = _container_layers(_Folder(p), encoding_option)
         if not refs:
             raise InputError("folder holds no Shapefile, GeoPackage or other vector file", p)
         return refs
-    if p.is_file() and p.stat().st_size == 0:
+    if p.is_file() and st.st_size == 0:
         raise InputError("is an empty (zero-byte) file", p)
     if p.suffix.lower() == ".zip":
-        return _dataset_layers(f"/vsizip/{p.resolve()}", p, single_name=False)
-    return _dataset_layers(str(p), p, single_name=p.suffix.lower() == ".shp")
+        refs = _container_layers(Archive(p), encoding_option)
+        if not refs:
+            raise InputError("zip archive holds no Shapefile, GeoPackage or other vector file", p)
+        return refs
+    if p.is_file():
+        stem = p.stem.lower()
+        return _container_layers(_Folder(p.parent, only=lambda n: n.lower().startswith(stem + ".")
+                                         and "/" not in n, main=p.name), encoding_option)
+    return _dataset_layers(str(p), p, single_name=False)
 
 
-def _dataset_layers(gdal_path: str, shown: Path, *, single_name: bool) -> list[LayerRef]:
+class _Folder:
+    """Files under a folder, addressed like archive members (relative POSIX names)."""
+
+    def __init__(self, root: Path, only=None, main: str | None = None):
+        self.root = root
+        self.main = main  # a single-file submission: only this member is a layer source
+        try:
+            files = [c for c in root.rglob("*") if c.is_file()] if only is None else \
+                    [c for c in root.iterdir() if c.is_file() and only(c.name)]
+            self.sizes = {c.relative_to(root).as_posix(): c.stat().st_size for c in files}
+        except OSError as exc:
+            raise InputError(f"cannot be listed ({exc.strerror or exc})", root) from None
+
+    def read(self, name: str, limit: int = -1) -> bytes:
+        try:
+            with open(self.root / name, "rb") as fh:
+                return fh.read(limit)
+        except OSError as exc:
+            raise InputError(f"cannot be read ({exc.strerror or exc})", self.root / name) from None
+
+    def gdal_path(self, name: str) -> str:
+        return str(self.root / name)
+
+    def shown(self, name: str) -> str:
+        return str(self.root / name)
+
+
+def _shown(box, name: str) -> str:
+    return box.shown(name) if isinstance(box, _Folder) else f"{box.path}/{name}"
+
+
+def _container_layers(box, encoding_option: str | None) -> list[LayerRef]:
+    refs: list[LayerRef] = []
+    gdbs = sorted({"/".join(parts[:i + 1]) for parts in (PurePosixPath(n).parts for n in box.sizes)
+                   for i, part in enumerate(parts[:-1]) if part.lower().endswith(".gdb")})
+    for name in sorted(box.sizes):
+        suffix = PurePosixPath(name).suffix.lower()
+        main = getattr(box, "main", None)  # a single file given by the user is opened whatever its suffix
+        if main not in (None, name) or (name != main and suffix not in VECTOR_SUFFIXES) \
+                or any(name.startswith(g + "/") for g in gdbs):
+            continue
+        shown = _shown(box, name)
+        if box.sizes[name] == 0:
+            raise InputError("is an empty (zero-byte) file", shown)
+        if suffix == ".shp":
+            check_shapefile(name[:-4], box.sizes, box.read, shown)
+            refs.extend(replace(r, encoding=_dbf_encoding(box, name[:-4], shown, encoding_option))
+                        for r in _dataset_layers(box.gdal_path(name), shown, single_name=True))
+        elif suffix in cad.CAD_SUFFIXES:
+            refs.extend(_cad_layers(box, name, shown, encoding_option))
+        else:
+            refs.extend(_dataset_layers(box.gdal_path(name), shown, single_name=suffix in SINGLE_LAYER_SUFFIXES))
+    for gdb in gdbs:
+        refs.extend(_dataset_layers(box.gdal_path(gdb), _shown(box, gdb), single_name=False))
+    return refs
+
+
+def _dbf_encoding(box, stem: str, shown: str, option: str | None) -> encoding.Encoding:
+    dbf_name = next(n for n in box.sizes if n.lower() == f"{stem}.dbf".lower())
+    data = box.read(dbf_name)
+    layout = parse_dbf(data, shown)
+    cpg_name = next((n for n in box.sizes if n.lower() == f"{stem}.cpg".lower()), None)
+    cpg = box.read(cpg_name, 200).decode("latin-1") if cpg_name else None
+    return encoding.choose(encoding.dbf_texts(data, layout), option=option, declared=cpg,
+                           declared_by=".cpg", ldid=layout.ldid)
+
+
+def _cad_layers(box, name: str, shown: str, option: str | None) -> list[LayerRef]:
+    enc = encoding.dxf_encoding(box.read(name), option)
+    ref = LayerRef(PurePosixPath(name).stem, box.gdal_path(name), None, shown, enc)
+    entities = _read_dxf(ref)
+    names = cad.boundary_layers(entities)
+    if not names:
+        raise InputError("CAD drawing holds no closed polyline or hatch on any layer", shown)
+    return [replace(ref, name=n, cad_layer=n) for n in names]
+
+
+def _dataset_layers(gdal_path: str, shown, *, single_name: bool) -> list[LayerRef]:
     try:
-        layers = pyogrio.list_layers(gdal_path)
+        with _quiet():
+            layers = pyogrio.list_layers(gdal_path)
     except (DataSourceError, DataLayerError, OSError) as exc:
         raise InputError(f"not a vector dataset GDAL can read ({_first_line(exc)})", shown) from None
     refs = []
-    for name, geometry_type in layers:
-        if geometry_type is None:
-            continue  # attribute-only table (e.g. a GeoPackage's metadata table)
-        # A Shapefile's layer is named after the file: use the stem so roles match it.
-        shown_name = shown.stem if single_name else str(name)
-        refs.append(LayerRef(shown_name, gdal_path, str(name), str(shown)))
+    spatial = [(str(n), t) for n, t in layers if t is not None]  # skip attribute-only tables
+    for name, _ in spatial:
+        # A one-layer format is named after its file: use the stem so roles match it.
+        shown_name = PurePosixPath(str(shown)).stem if single_name and len(spatial) == 1 else name
+        refs.append(LayerRef(shown_name, gdal_path, name, str(shown)))
     if not refs and not single_name:
         raise InputError("contains no spatial layers", shown)
     if not refs:
@@ -75,32 +185,115 @@ def _dataset_layers(gdal_path: str, shown: Path, *, single_name: bool) -> list[L
 
 def read_layer(ref: LayerRef, *, bbox=None) -> gpd.GeoDataFrame:
     """Read one layer in its own CRS with its feature ids as the index."""
+    return load_layer(ref, bbox=bbox).frame
+
+
+def load_layer(ref: LayerRef, *, bbox=None) -> LoadedLayer:
+    """Read one layer, with notes on what was assumed or dropped while reading."""
+    notes: list[dict] = []
+    issues: dict = {}
     try:
-        try:
-            return pyogrio.read_dataframe(ref.gdal_path, layer=ref.layer, fid_as_index=True, bbox=bbox)
-        except UnicodeDecodeError:
-            # DBF field names are cut at 10 bytes, often in the middle of a UTF-8 Chinese
-            # character. Read the raw bytes (latin-1 maps them one to one) and decode leniently.
-            gdf = pyogrio.read_dataframe(ref.gdal_path, layer=ref.layer, fid_as_index=True, bbox=bbox,
-                                         encoding="latin1")
-            return _redecode(gdf)
-    except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if ref.cad_layer is not None:
+                frame, others = cad.select(_read_dxf(ref), ref.cad_layer)
+                if others:
+                    notes.append(_note(ref, f"{others} 个非闭合图元（文字、标注、开放线等）未计入",
+                                       f"{others} CAD entities that are not closed boundaries (text, "
+                                       "dimensions, open lines) were left out"))
+            else:
+                frame, issues = _read_checked(ref, bbox)
+            curves = _curve_types(ref)
+    except (DataSourceError, DataLayerError, OSError, ValueError, GEOSException) as exc:
         raise InputError(f"layer '{ref.name}' cannot be read ({_first_line(exc)})", ref.file) from None
+    if any("Measured (M)" in str(w.message) for w in caught):
+        notes.append(_note(ref, "M 值（测量值）已舍弃", "M (measure) values were dropped"))
+    if frame.geometry.has_z.any():
+        notes.append(_note(ref, "Z 值（高程）已舍弃，按平面计算面积",
+                           "Z values were dropped; areas are planimetric"))
+    if curves:
+        notes.append(_note(ref, f"曲线几何（{', '.join(curves)}）已线性化（折线逼近）",
+                           f"curved geometries ({', '.join(curves)}) were linearised"))
+    if (frame.geometry.geom_type == "GeometryCollection").any():
+        notes.append(_note(ref, "几何集合仅保留其中的面", "geometry collections were reduced to their polygons"))
+    if ref.encoding is not None and ref.encoding.source != "ascii":
+        notes.append(_note(ref, f"属性文字编码 {ref.encoding.label}：{ref.encoding.why_zh}",
+                           f"attribute text read as {ref.encoding.label}: {ref.encoding.why_en}"))
+    return LoadedLayer(frame, notes, issues)
 
 
-def _redecode(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Undo a latin-1 read: UTF-8 where it decodes, else GB18030, replacing broken tails."""
+def _note(ref: LayerRef, zh: str, en: str) -> dict:
+    return {"zh": f"图层“{ref.name}”（{ref.file}）：{zh}", "en": f"layer '{ref.name}' ({ref.file}): {en}"}
+
+
+def _read_checked(ref: LayerRef, bbox) -> tuple[gpd.GeoDataFrame, dict]:
+    """Read; rings stored unclosed (GEOS refuses them) are closed and remembered as invalid."""
+    try:
+        return _read(ref, bbox, "raise"), {}
+    except GEOSException:
+        fixed = _read(ref, bbox, "fix")
+        unread = _read(ref, bbox, "ignore").geometry
+        issues = {fid: "Ring not closed (closed by geocheck to read it)"
+                  for fid in fixed.index if unread[fid] is None and fixed.geometry[fid] is not None}
+        return fixed, issues
+
+
+def _read(ref: LayerRef, bbox, on_invalid: str) -> gpd.GeoDataFrame:
+    codec = ref.encoding.codec if ref.encoding is not None else None
+    kwargs = dict(layer=ref.layer, fid_as_index=True, bbox=bbox, on_invalid=on_invalid)
+    try:
+        with _quiet():
+            return pyogrio.read_dataframe(ref.gdal_path, encoding=codec, **kwargs)
+    except UnicodeDecodeError:
+        # DBF field names are cut at 10 bytes, often in the middle of a Chinese character.
+        # Read the raw bytes (latin-1 maps them one to one) and decode leniently.
+        with _quiet():
+            gdf = pyogrio.read_dataframe(ref.gdal_path, encoding="latin1", **kwargs)
+        return _redecode(gdf, codec)
+
+
+def _read_dxf(ref: LayerRef) -> gpd.GeoDataFrame:
+    """All entities of a DXF, text decoded with the encoding chosen for it.
+
+    GDAL is told the file is ISO-8859-1, which maps bytes one to one, so the real decoding
+    happens here and does not depend on GDAL's iconv support.
+    """
+    try:
+        with _gdal_config(DXF_ENCODING="ISO-8859-1"), _quiet():
+            gdf = pyogrio.read_dataframe(ref.gdal_path, fid_as_index=True)
+    except (DataSourceError, DataLayerError, OSError) as exc:
+        raise InputError(f"not a CAD drawing GDAL can read ({_first_line(exc)})", ref.file) from None
+    return _redecode(gdf, ref.encoding.codec if ref.encoding else None)
+
+
+def _curve_types(ref: LayerRef) -> list[str]:
+    """Curve geometry types a layer holds: pyogrio linearises them and reports linear types,
+    so ask GDAL per feature (OGR SQL works with every driver)."""
+    if ref.cad_layer is not None or ref.layer is None:
+        return []
+    layer = str(ref.layer).replace('"', '""')
+    with _quiet():
+        kinds = pyogrio.read_dataframe(ref.gdal_path, sql=f'SELECT OGR_GEOMETRY FROM "{layer}"',
+                                       sql_dialect="OGRSQL", read_geometry=False)
+    names = {str(k) for k in kinds.iloc[:, 0].dropna().unique()} if len(kinds.columns) else set()
+    return sorted(n for n in names if any(t.upper() in n for t in CURVE_TYPES))
+
+
+def _redecode(gdf: gpd.GeoDataFrame, codec: str | None) -> gpd.GeoDataFrame:
+    """Undo a latin-1 read with `codec`, or UTF-8 where it decodes, else GB18030."""
 
     def fix(text):
         if not isinstance(text, str):
             return text
         raw = text.encode("latin1", errors="replace")
-        for enc in ("utf-8", "gb18030"):
+        if codec:
+            return encoding.decode_lenient(raw, codec)
+        for enc in encoding.DETECT_ORDER:
             try:
                 return raw.decode(enc)
             except UnicodeDecodeError:
                 continue
-        return raw.decode("utf-8", errors="replace")
+        return encoding.decode_lenient(raw, "utf-8")
 
     geom = gdf.geometry.name
     gdf = gdf.rename(columns={c: fix(c) for c in gdf.columns if c != geom})
@@ -108,6 +301,24 @@ def _redecode(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if col != geom and (gdf[col].dtype == object or str(gdf[col].dtype) in ("str", "string")):
             gdf[col] = gdf[col].map(fix)
     return gdf
+
+
+@contextmanager
+def _gdal_config(**options):
+    old = {k: pyogrio.get_gdal_config_option(k) for k in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(old)
+
+
+@contextmanager
+def _quiet():
+    """GDAL's notices about the input reach the user as notes or errors, not as warnings."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Could not decode error message")
+        yield
 
 
 def _first_line(exc: Exception) -> str:

@@ -11,15 +11,16 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from pyproj import CRS
 from pyproj.exceptions import ProjError
 from shapely.geometry.base import BaseGeometry
 
 from . import crs as crs_mod
 from .errors import CRSError, InputError, RoleError
-from .geometry import GeodesicMeter, dissolve, repair
+from .geometry import GeodesicMeter, dissolve, non_finite, repair
 from .roles import ROLES, assign_roles
-from .sources import LayerRef, list_layers, read_layer
+from .sources import LayerRef, list_layers, load_layer
 
 
 @dataclass
@@ -34,13 +35,16 @@ class RoleLayer:
     geodesic_area_m2: float
 
     def describe(self) -> dict:
-        return {
+        out = {
             "file": self.ref.file,
             "layer": self.ref.name,
             "source_crs": crs_mod.crs_label(self.source_crs),
             "crs_assumed": self.crs_assumed,
             "feature_count": int(len(self.features)),
         }
+        if self.ref.encoding is not None:  # Shapefile attributes and DXF text only
+            out["encoding"] = self.ref.encoding.label
+        return out
 
 
 @dataclass
@@ -64,30 +68,47 @@ def open_submission(
     role_layers: dict[str, str | None] | None = None,
     target_crs: CRS | None = None,
     assume_crs: CRS | None = None,
+    encoding: str | None = None,
 ) -> Submission:
-    """List, assign, read and reproject a submission's role layers."""
+    """List, assign, read and reproject a submission's role layers.
+
+    `encoding` (a Python codec) overrides the detected text encoding of Shapefiles and DXFs.
+    """
     path = Path(path)
-    layers = list_layers(path)
+    layers = list_layers(path, encoding_option=encoding)
     assignment = assign_roles([l.name for l in layers], role_layers or {}, str(path))
     by_name = {l.name: l for l in layers}
     raw: dict[str, tuple[LayerRef, gpd.GeoDataFrame, bool]] = {}
+    notes: list[dict] = []
+    read_issues: dict[str, dict] = {}
     for role, name in assignment.items():
         if name is None:
             continue
         ref = by_name[name]
-        gdf = read_layer(ref)
+        loaded = load_layer(ref)
+        gdf = loaded.frame
         if len(gdf) == 0:
             raise InputError(f"layer '{ref.name}' ({ROLES[role].title_zh}) has no features", ref.file)
+        bad = non_finite(gdf.geometry)
+        if bad:
+            raise InputError(f"layer '{ref.name}': feature {gdf.index[bad[0]]} has NaN or infinite coordinates"
+                             f"{f' (and {len(bad) - 1} more)' if len(bad) > 1 else ''}", ref.file)
+        present = [g is not None and not g.is_empty for g in gdf.geometry]
+        if not any(present):
+            raise InputError(f"layer '{ref.name}' ({ROLES[role].title_zh}) has only empty geometries", ref.file)
+        notes.extend(loaded.notes)
+        read_issues[role] = loaded.read_issues
+        bounds = gdf.geometry[present].total_bounds
         assumed = False
         if gdf.crs is None:
             if assume_crs is None:
-                raise CRSError(
-                    f"layer '{ref.name}' has no coordinate reference system (.prj missing?); "
-                    "pass --assume-crs EPSG:xxxx if you know it",
-                    ref.file,
-                )
-            gdf = gdf.set_crs(assume_crs)
+                inferred, note = crs_mod.infer_crs(bounds, ref.name, ref.file)
+                gdf = gdf.set_crs(inferred)
+                notes.append(note)
+            else:
+                gdf = gdf.set_crs(assume_crs)
             assumed = True
+        crs_mod.check_plausible(bounds, gdf.crs, ref.name, ref.file)
         raw[role] = (ref, gdf, assumed)
 
     if not raw:
@@ -97,19 +118,21 @@ def open_submission(
             f"area (layers: {names}); name them with --boundary/--construction/--core/--urban-design",
             path,
         )
-    notes: list[dict] = []
     chosen_by = "user"
     if target_crs is None:
         lon = _centre_longitude([gdf for _, gdf, _ in raw.values()], path)
-        target_crs = CRS.from_epsg(crs_mod.gk_cm_epsg(lon))
+        target_crs = CRS.from_epsg(crs_mod.gk_cm_epsg(lon, path))
         chosen_by = "auto"
     crs_mod.require_metric(target_crs)
     meter = GeodesicMeter(target_crs)
 
     roles: dict[str, RoleLayer | None] = {r: None for r in ROLES}
     for role, (ref, gdf, assumed) in raw.items():
-        roles[role] = _prepare(role, ref, gdf, assumed, target_crs, meter)
-        if assumed:
+        roles[role] = _prepare(role, ref, gdf, assumed, target_crs, meter, read_issues.get(role, {}))
+        if roles[role].union.is_empty:  # nothing to measure: degenerate rings, lines or points only
+            raise InputError(f"layer '{ref.name}' ({ROLES[role].title_zh}) holds no polygon with an area "
+                             f"({len(gdf)} feature(s), all empty, degenerate or not polygons)", ref.file)
+        if assumed and assume_crs is not None:
             notes.append({
                 "zh": f"图层“{ref.name}”缺少坐标系，按用户指定的 {crs_mod.crs_label(assume_crs)} 处理",
                 "en": f"layer '{ref.name}' has no CRS; assumed {crs_mod.crs_label(assume_crs)} as instructed",
@@ -117,7 +140,7 @@ def open_submission(
     return Submission(path, layers, roles, target_crs, chosen_by, meter, notes)
 
 
-def _prepare(role, ref, gdf, assumed, target_crs, meter) -> RoleLayer:
+def _prepare(role, ref, gdf, assumed, target_crs, meter, read_issues=None) -> RoleLayer:
     source_crs = gdf.crs
     try:
         projected = gdf.to_crs(target_crs)
@@ -126,8 +149,13 @@ def _prepare(role, ref, gdf, assumed, target_crs, meter) -> RoleLayer:
     repaired = [repair(g) for g in projected.geometry]
     features = gpd.GeoDataFrame(
         {
-            "invalid_reason": [reason for _, reason in repaired],
-            "geometry_note": [_geometry_note(g, fixed) for g, (fixed, _) in zip(projected.geometry, repaired)],
+            # A ring stored unclosed was closed while reading: still an invalid input feature.
+            # object dtype keeps None as None (pandas would make a missing string NaN, which is truthy).
+            "invalid_reason": pd.Series([(read_issues or {}).get(fid) or reason
+                                         for fid, (_, reason) in zip(projected.index, repaired)],
+                                        index=projected.index, dtype=object),
+            "geometry_note": pd.Series([_geometry_note(g, fixed) for g, (fixed, _) in
+                                        zip(projected.geometry, repaired)], index=projected.index, dtype=object),
         },
         geometry=[g for g, _ in repaired],
         crs=target_crs,

@@ -102,3 +102,16 @@ def tree_digest(path: Path) -> dict[str, str]:
     """sha256 of every file under path (or of path itself): inputs must never change."""
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+@pytest.fixture
+def script_injection_gpkg(tmp_path) -> Path:
+    """Markup in the file name and the construction layer's name (split in two parcels so a
+    gap finding names the layer): a report must show it as text, never run it."""
+    layers = towns.compliant_layers()
+    del layers["建设用地"]
+    layers["建设用地<script>alert(1)</script>"] = frame(
+        [rect(200, 200, 500, 1000), rect(950, 200, 500, 1000)], "EPSG:4549", 用地性质=["<b>商业</b>", "居住"])
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    return write_gpkg(folder / "<img src=x onerror=document.title=1>.gpkg", layers)

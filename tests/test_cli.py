@@ -85,9 +85,11 @@ def test_bad_profile(compliant_gpkg, tmp_path):
     assert_one_line_error(invoke("check", compliant_gpkg, "--profile", bad), "bad.toml", "title_zh")
 
 
-def test_missing_prj_without_assume_crs(no_prj_shapefile_folder):
-    assert_one_line_error(invoke("check", no_prj_shapefile_folder), "no coordinate reference system",
-                          "--assume-crs")
+def test_missing_prj_lonlat_in_china_is_inferred_and_reported(no_prj_shapefile_folder):
+    # Plain GK coordinates without a .prj are refused instead: tests/messy_corpus.py no_prj_plain_gk.
+    report = json.loads(invoke("check", no_prj_shapefile_folder, "-f", "json").output)
+    assert report["inputs"]["roles"]["boundary"]["crs_assumed"] is True
+    assert any("inferred EPSG:4490" in n["en"] for n in report["notes"])
 
 
 def test_missing_prj_with_assume_crs_is_reported(no_prj_shapefile_folder):

@@ -62,6 +62,7 @@ class RuleContext:
     rule: Rule
     config: dict
     submission: object  # geocheck.submission.Submission (kept loose to avoid a cycle)
+    references: object = None  # geocheck.references.ReferenceContext, for the 4xx rules
 
     @property
     def severity(self) -> Severity:
@@ -97,13 +98,14 @@ class RuleContext:
         )
 
 
-def run_rule(rule: Rule, config: dict, submission, role_requirements: dict[str, str]) -> CheckResult:
+def run_rule(rule: Rule, config: dict, submission, role_requirements: dict[str, str],
+             references=None) -> CheckResult:
     """Run one rule, failing or skipping it when a role it needs is absent.
 
     A role the profile requires but the submission lacks fails the rule (the requirement is
     not demonstrated); an optional one skips it. Either way the other rules still run.
     """
-    ctx = RuleContext(rule, config, submission)
+    ctx = RuleContext(rule, config, submission, references)
     for role in rule.roles:
         if submission.roles.get(role) is not None:
             continue

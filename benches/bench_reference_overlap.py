@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+"""Benchmark: overlap of ~3 km² towns with a province-scale ecological red line.
+
+    python benches/bench_reference_overlap.py            # full run (cached data after the first)
+    python benches/bench_reference_overlap.py --towns 40 --naive-towns 3 --cache /tmp/geocheck-bench
+
+Generates (once, cached under --cache) a synthetic province red line in EPSG:4490: 50 000
+star-shaped polygons of 210 vertices each (10.5 million vertices) on a jittered grid over
+118–123°E, 27–31°N, as a GeoPackage (R-tree) and a Shapefile (.qix), plus a 5 000-polygon
+GeoPackage (every tenth polygon) to show memory does not follow the layer's size; and ~3 km²
+towns, each a GeoPackage in its own CGCS2000 3° GK zone. Then, each approach in its own
+subprocess (so its peak RSS is its own), per town:
+
+  geocheck-gpkg / geocheck-shp  ReferenceSet opened once; per town the candidates in the
+                                town's box (read through the spatial index), transform, STRtree,
+                                exact intersections (ReferenceContext.overlaps), and also a full
+                                geocheck.check() of the town with that reference
+  naive                         read the whole layer, to_crs, geopandas.overlay (a few towns)
+  postgis                       ST_Area(ST_Intersection(...)) on a GiST-indexed table loaded by
+                                ogr2ogr into a throwaway server (tests/postgis_server.py)
+
+and prints medians, ratios (naive / geocheck, geocheck / PostGIS) and peak memory. The areas
+of geocheck and PostGIS are compared town by town (they must agree within 0.1 %).
+Not part of the test-suite. Needs ogr2ogr and PostgreSQL 15 + PostGIS 3 (see .ci/run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+LON0, LON1, LAT0, LAT1 = 118.0, 123.0, 27.0, 31.0
+NX, NY, NVERT = 250, 200, 210  # 50 000 polygons × 210 vertices
+CELL = 0.02
+
+
+# --------------------------------------------------------------------------- data
+
+
+def make_red_line(cache: Path, log) -> dict[str, Path]:
+    import geopandas as gpd
+    import pyogrio
+    import shapely
+
+    out = {"gpkg": cache / "red_line.gpkg", "shp": cache / "red_line.shp", "small": cache / "red_line_small.gpkg"}
+    if all(p.exists() for p in out.values()) and (cache / "red_line.qix").exists():
+        return out
+    t = time.perf_counter()
+    rng = np.random.default_rng(20240601)
+    n = NX * NY
+    i, j = np.meshgrid(np.arange(NX), np.arange(NY))
+    cx = LON0 + (i.ravel() + 0.5 + rng.uniform(-0.05, 0.05, n)) * CELL
+    cy = LAT0 + (j.ravel() + 0.5 + rng.uniform(-0.05, 0.05, n)) * CELL
+    radius = CELL * 0.42 * rng.uniform(0.45, 1.0, n)
+    theta = np.linspace(0, 2 * np.pi, NVERT, endpoint=False)
+    p1, p2 = rng.uniform(0, 2 * np.pi, (2, n, 1))
+    wobble = (1 + 0.22 * np.sin(3 * theta + p1) + 0.1 * np.sin(7 * theta + p2)
+              + 0.02 * rng.standard_normal((n, NVERT)))
+    r = radius[:, None] * wobble  # star-shaped around the centre: always a simple polygon
+    coords = np.empty((n, NVERT + 1, 2))
+    coords[:, :NVERT, 0] = cx[:, None] + r * np.cos(theta) / np.cos(np.radians(cy))[:, None]
+    coords[:, :NVERT, 1] = cy[:, None] + r * np.sin(theta)
+    coords[:, NVERT] = coords[:, 0]
+    polys = shapely.polygons(coords)
+    del coords, r, wobble
+    gdf = gpd.GeoDataFrame({"hxbh": [f"33{k:07d}" for k in range(n)],
+                            "hxmc": [f"模拟生态保护红线{k}" for k in range(n)]}, geometry=polys, crs="EPSG:4490")
+    cache.mkdir(parents=True, exist_ok=True)
+    for p in out.values():
+        for f in p.parent.glob(p.stem + ".*"):
+            f.unlink()
+    pyogrio.write_dataframe(gdf, out["gpkg"], layer="生态保护红线")
+    pyogrio.write_dataframe(gdf, out["shp"], encoding="UTF-8", layer_options={"SPATIAL_INDEX": "YES"})
+    pyogrio.write_dataframe(gdf.iloc[::10], out["small"], layer="生态保护红线")
+    verts = int(shapely.get_num_coordinates(polys).sum())
+    log(f"generated {n:,} red-line polygons, {verts:,} vertices, in {time.perf_counter() - t:.0f} s "
+        f"(gpkg {out['gpkg'].stat().st_size / 2**20:.0f} MiB, shp {out['shp'].stat().st_size / 2**20:.0f} MiB)")
+    return out
+
+
+def make_towns(cache: Path, count: int) -> list[Path]:
+    """~3 km² towns (planned area ≈ 3 km², construction ≈ 1 km²), each in its GK zone's CRS."""
+    import geopandas as gpd
+    import pyogrio
+    import shapely
+    from pyproj import Transformer
+
+    folder = cache / f"towns_{count}"
+    paths = [folder / f"town_{k:03d}.gpkg" for k in range(count)]
+    if all(p.exists() for p in paths):
+        return paths
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(7)
+    theta = np.linspace(0, 2 * np.pi, 96, endpoint=False)
+    for k, path in enumerate(paths):
+        lon, lat = rng.uniform(LON0 + 0.2, LON1 - 0.2), rng.uniform(LAT0 + 0.2, LAT1 - 0.2)
+        zone = int(np.floor((lon + 1.5) / 3))
+        epsg = 4534 + zone - 25
+        x, y = Transformer.from_crs(4490, epsg, always_xy=True).transform(lon, lat)
+        r = 977 * (1 + 0.12 * np.sin(3 * theta + k) + 0.05 * np.cos(5 * theta))
+        planned = shapely.Polygon(np.column_stack([x + r * np.cos(theta), y + r * np.sin(theta)]))
+        planned = shapely.affinity.scale(planned, *(2 * [np.sqrt(3.0e6 / planned.area)]))
+        core = shapely.affinity.scale(planned, *(2 * [np.sqrt(1.0 / 3.0)]))
+        if path.exists():
+            path.unlink()
+        pyogrio.write_dataframe(gpd.GeoDataFrame(geometry=[planned], crs=epsg), path, layer="规划范围")
+        pyogrio.write_dataframe(gpd.GeoDataFrame(geometry=[core], crs=epsg), path, layer="建设用地")
+    return paths
+
+
+# --------------------------------------------------------------------------- workers
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory. VmHWM starts afresh at exec (ru_maxrss would carry
+    the parent's peak over, and the parent holds the generated layer)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def worker_baseline(args) -> dict:
+    import geocheck  # noqa: F401
+    from geocheck.submission import open_submission
+
+    open_submission(args.towns[0])
+    return {"times": [], "areas": {}}
+
+
+def worker_geocheck(args) -> dict:
+    import geocheck
+    from geocheck.references import ReferenceContext, ReferenceSet
+    from geocheck.submission import open_submission
+
+    times, full, areas, reads = [], [], {}, []
+    with ReferenceSet.open([f"ecological_red_line={args.source}"]) as refs:
+        for town in args.towns:
+            sub = open_submission(town)
+            t = time.perf_counter()
+            ctx = ReferenceContext(refs, sub)
+            ov = ctx.overlaps("ecological_red_line", "boundary")
+            times.append(time.perf_counter() - t)
+            reads.append(refs.sources[0].last_read)
+            areas[Path(town).stem] = {str(o.reference_id): o.area_m2 for o in ov}
+            t = time.perf_counter()
+            report = geocheck.check(town, profile=args.profile, references=refs)
+            full.append(time.perf_counter() - t)
+            assert report.check("GC402").status.value in ("pass", "warn")
+    return {"times": times, "full_check_times": full, "areas": areas, "candidates_read": reads}
+
+
+def worker_naive(args) -> dict:
+    import geopandas as gpd
+
+    times, areas = [], {}
+    for town in args.towns:
+        planned = gpd.read_file(town, layer="规划范围", engine="pyogrio")
+        t = time.perf_counter()
+        red = gpd.read_file(args.source, engine="pyogrio")
+        red = red.to_crs(planned.crs)
+        inter = gpd.overlay(planned, red, how="intersection", keep_geom_type=True)
+        areas[Path(town).stem] = {str(h): float(a) for h, a in zip(inter["hxbh"], inter.area)}
+        times.append(time.perf_counter() - t)
+        del red, inter
+    return {"times": times, "areas": areas}
+
+
+def worker_postgis(args) -> dict:
+    import geopandas as gpd
+    import psycopg
+
+    times, areas = [], {}
+    sql = ("SELECT r.hxbh, ST_Area(ST_Intersection(ST_Transform(r.geom, %(srid)s), t.g)) "
+           "FROM red_line r, (SELECT ST_GeomFromWKB(%(wkb)s, %(srid)s) AS g) t "
+           "WHERE ST_Intersects(r.geom, ST_Transform(t.g, 4490))")
+    with psycopg.connect(args.source, autocommit=True) as conn:
+        for town in args.towns:
+            planned = gpd.read_file(town, layer="规划范围", engine="pyogrio")
+            params = {"wkb": planned.geometry.iloc[0].wkb, "srid": planned.crs.to_epsg()}
+            t = time.perf_counter()
+            rows = conn.execute(sql, params).fetchall()
+            times.append(time.perf_counter() - t)
+            areas[Path(town).stem] = {str(h): float(a) for h, a in rows if a > 0}
+        plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + sql, params))
+    return {"times": times, "areas": areas, "plan": plan}
+
+
+WORKERS = {"baseline": worker_baseline, "geocheck": worker_geocheck, "naive": worker_naive,
+           "postgis": worker_postgis}
+
+
+def run_worker(name: str, source: str, towns: list[Path], profile: Path | None = None) -> dict:
+    cmd = [sys.executable, __file__, "--worker", name, "--source", str(source),
+           "--profile", str(profile or ""), *["--town=" + str(t) for t in towns]]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    if proc.returncode != 0:
+        raise SystemExit(f"worker {name} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------- main
+
+
+def load_postgis(server, gpkg: Path, log) -> None:
+    env = server.client_env()
+    t = time.perf_counter()
+    subprocess.run(["ogr2ogr", "-f", "PostgreSQL", server.ogr_dsn, str(gpkg), "-nln", "red_line",
+                    "-lco", "GEOMETRY_NAME=geom", "-lco", "SPATIAL_INDEX=GIST", "-gt", "65536", "-overwrite"],
+                   check=True, env=env, capture_output=True)
+    server.psql("ANALYZE red_line")
+    log(f"loaded the red line into PostGIS (GiST index) in {time.perf_counter() - t:.0f} s")
+
+
+def compare(a: dict, b: dict) -> float:
+    """Largest relative difference of per-feature overlap areas (m²) between two runs."""
+    worst = 0.0
+    for town, feats in b.items():
+        mine = a.get(town, {})
+        if set(k for k, v in mine.items() if v > 1e-3) != set(k for k, v in feats.items() if v > 1e-3):
+            return float("inf")
+        for fid, area in feats.items():
+            if area > 1e-3:
+                worst = max(worst, abs(mine[fid] - area) / area)
+    return worst
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cache", type=Path, default=Path(os.environ.get("GEOCHECK_BENCH_CACHE",
+                                                                      Path(tempfile.gettempdir()) / "geocheck-bench")))
+    ap.add_argument("--towns", type=int, default=40, help="towns measured with geocheck and PostGIS")
+    ap.add_argument("--naive-towns", type=int, default=3, help="towns measured the naive way (slow)")
+    ap.add_argument("--worker")
+    ap.add_argument("--source")
+    ap.add_argument("--profile")
+    ap.add_argument("--town", action="append", dest="town_list", default=[])
+    args = ap.parse_args()
+    if args.worker:
+        args.towns = args.town_list
+        result = WORKERS[args.worker](args)
+        result["peak_rss_mib"] = peak_rss_mib()
+        print(json.dumps(result))
+        return
+
+    start = time.perf_counter()
+
+    def log(msg):
+        print(f"[{time.perf_counter() - start:6.1f} s] {msg}", flush=True)
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from postgis_server import start_postgis
+
+    data = make_red_line(args.cache, log)
+    towns = make_towns(args.cache, args.towns)
+    profile = args.cache / "bench_profile.toml"
+    profile.write_text('name = "bench"\ntitle_zh = "基准"\ntitle_en = "bench"\nsource = "bench"\n'
+                       '[roles]\nboundary = "required"\nconstruction = "required"\n'
+                       '[rules.GC401]\ntolerance_m2 = 0.01\nsource = "bench"\n'
+                       '[rules.GC402]\ntolerance_m2 = 0.01\nseverity = "warning"\nsource = "bench"\n',
+                       encoding="utf-8")
+    log(f"{len(towns)} towns; data cached in {args.cache}")
+
+    results = {"baseline": run_worker("baseline", "", towns[:1])}
+    for name, key in (("geocheck-gpkg", "gpkg"), ("geocheck-shp", "shp"), ("geocheck-gpkg-5k", "small")):
+        results[name] = run_worker("geocheck", data[key], towns, profile)
+        log(f"{name}: done")
+    with tempfile.TemporaryDirectory(prefix="geocheck-bench-pg-") as pgdir, start_postgis(Path(pgdir)) as server:
+        load_postgis(server, data["gpkg"], log)
+        results["postgis"] = run_worker("postgis", server.dsn, towns)
+        log("postgis: done")
+    results["naive"] = run_worker("naive", data["gpkg"], towns[:args.naive_towns])
+    log("naive: done")
+
+    med = {k: statistics.median(v["times"]) * 1000 for k, v in results.items() if v["times"]}
+    naive_per_town = med["naive"]
+    print()
+    print(f"{'approach':<18} {'towns':>5} {'median ms':>10} {'naive/this':>11} {'this/PostGIS':>13} {'peak RSS MiB':>13}")
+    for name in ("geocheck-gpkg", "geocheck-shp", "geocheck-gpkg-5k", "postgis", "naive"):
+        r = results[name]
+        print(f"{name:<18} {len(r['times']):>5} {med[name]:>10.2f} {naive_per_town / med[name]:>10.0f}× "
+              f"{med[name] / med['postgis']:>12.2f}× {r['peak_rss_mib']:>13.0f}")
+    print(f"{'baseline (import + open a town)':<32} peak RSS {results['baseline']['peak_rss_mib']:.0f} MiB")
+    for name in ("geocheck-gpkg", "geocheck-shp"):
+        r = results[name]
+        print(f"{name}: full geocheck.check() per town, median {statistics.median(r['full_check_times']) * 1000:.1f} ms; "
+              f"candidates read per town: median {statistics.median(r['candidates_read']):.0f}, "
+              f"max {max(r['candidates_read'])} of {NX * NY:,}")
+    agree_pg = compare(results["geocheck-gpkg"]["areas"], results["postgis"]["areas"])
+    agree_naive = compare(results["geocheck-gpkg"]["areas"], results["naive"]["areas"])
+    print(f"largest relative area difference, geocheck vs PostGIS: {agree_pg:.2e}; vs naive: {agree_naive:.2e}")
+    plan = re.sub(r"'[0-9A-F]{40,}'::geometry", "<town>", results["postgis"]["plan"])
+    print("PostGIS plan:", " / ".join(l.strip() for l in plan.splitlines()[:4]))
+    ok50 = naive_per_town / med["geocheck-gpkg"] >= 50 and naive_per_town / med["geocheck-shp"] >= 50
+    ok2 = med["geocheck-gpkg"] <= 2 * med["postgis"] and med["geocheck-shp"] <= 2 * med["postgis"]
+    print(f"targets: ≥ 50× faster than naive: {'met' if ok50 else 'MISSED'}; "
+          f"within 2× of PostGIS: {'met' if ok2 else 'MISSED'}; areas agree within 0.1 %: "
+          f"{'yes' if max(agree_pg, agree_naive) < 1e-3 else 'NO'}")
+    log("total")
+
+
+if __name__ == "__main__":
+    main()

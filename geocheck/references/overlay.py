@@ -1,0 +1,234 @@
+"""Reference sources for a run (ReferenceSet) and for one submission (ReferenceContext).
+
+A ReferenceSet is opened once and can serve any number of submissions. For each submission a
+ReferenceContext reads the candidates of each kind once (inside the submission's bounding box),
+and computes exact per-feature overlaps with a role through a shapely STRtree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from shapely.errors import GEOSException
+from shapely.geometry.base import BaseGeometry
+
+from ..errors import GeocheckError
+from ..geometry import EMPTY_POLYGON, polygonal
+from ..units import M2_PER_MU
+from .sources import Candidates, ReferenceSource, open_reference
+from .spec import KINDS, ReferenceSpec, parse_reference, split_source
+
+
+class ReferenceSet:
+    """Opened reference sources by kind; reusable across submissions; close() when done."""
+
+    def __init__(self, sources: list[ReferenceSource] | None = None):
+        self.sources: list[ReferenceSource] = list(sources or [])
+
+    @classmethod
+    def open(cls, specs) -> "ReferenceSet":
+        """From ReferenceSpecs, 'KIND=SOURCE[:LAYER]' strings or a {kind: source} mapping."""
+        if isinstance(specs, dict):
+            specs = [split_source(k, v) if isinstance(v, str) else v for k, v in specs.items()]
+        opened: list[ReferenceSource] = []
+        try:
+            for spec in specs:
+                spec = parse_reference(spec) if isinstance(spec, str) else spec
+                if not isinstance(spec, ReferenceSpec):
+                    raise GeocheckError(f"not a reference source: {spec!r}")
+                opened.append(open_reference(spec))
+        except BaseException:
+            for s in opened:
+                s.close()
+            raise
+        return cls(opened)
+
+    def kinds(self) -> list[str]:
+        return list(dict.fromkeys(s.spec.kind for s in self.sources))
+
+    def of_kind(self, kind: str) -> list[ReferenceSource]:
+        return [s for s in self.sources if s.spec.kind == kind]
+
+    def close(self) -> None:
+        for s in self.sources:
+            s.close()
+
+    def __enter__(self) -> "ReferenceSet":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_references(references) -> tuple[ReferenceSet, bool]:
+    """(reference set, whether the caller opened it and so must close it)."""
+    if references is None:
+        return ReferenceSet(), False
+    if isinstance(references, ReferenceSet):
+        return references, False
+    return ReferenceSet.open(references), True
+
+
+@dataclass
+class Overlap:
+    """The part of a role lying in one reference feature (or, relation 'outside', outside all)."""
+
+    kind: str
+    source: str
+    reference_id: object
+    reference_name: object
+    role: str
+    geometry: BaseGeometry
+    area_m2: float
+    pct_of_role: float
+    relation: str = "overlap"
+    level: object = None
+    assumed_buffer_m: float | None = None
+    assumed_zone: str | None = None  # "protection_range" / "control_zone" for buffered heritage points
+
+    def to_dict(self) -> dict:
+        out = {"reference_kind": self.kind, "reference_source": self.source, "reference_id": self.reference_id,
+               "reference_name": self.reference_name, "role": self.role, "relation": self.relation,
+               "area_m2": round(self.area_m2, 3), "area_mu": round(self.area_m2 / M2_PER_MU, 4),
+               "pct_of_role": round(self.pct_of_role, 4)}
+        if self.assumed_buffer_m is not None:
+            out["assumed_buffer_m"] = self.assumed_buffer_m
+            out["assumed_zone"] = self.assumed_zone
+            out["protection_level"] = self.level
+        return out
+
+    def label(self) -> str:
+        name = f" {self.reference_name}" if self.reference_name not in (None, "") else ""
+        return f"{self.reference_id}{name}"
+
+
+def union_area(overlaps: list[Overlap]) -> tuple[float, BaseGeometry]:
+    """Area of the union (reference features may overlap each other: count land once)."""
+    if not overlaps:
+        return 0.0, EMPTY_POLYGON
+    geom = polygonal(shapely.union_all([o.geometry for o in overlaps]))
+    return float(geom.area), geom
+
+
+class ReferenceContext:
+    """What the reference rules of one submission see: candidates per kind, read once."""
+
+    def __init__(self, refset: ReferenceSet | None, submission):
+        self.refset = refset or ReferenceSet()
+        self.sub = submission
+        geoms = [l.union for l in submission.roles.values() if l is not None and not l.union.is_empty]
+        bounds = np.array([g.bounds for g in geoms])
+        self.bounds = (bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max())
+        self._candidates: dict[tuple, list[Candidates]] = {}
+        self._overlaps: dict[tuple, list[Overlap]] = {}
+        self.notes: list[dict] = []
+
+    def has(self, kind: str) -> bool:
+        return bool(self.refset.of_kind(kind))
+
+    def candidates(self, kind: str, margin_m: float = 0.0) -> list[Candidates]:
+        """Each source's features of `kind` in the submission's box (grown by `margin_m`)."""
+        key = (kind, float(margin_m))
+        if key not in self._candidates:
+            x0, y0, x1, y1 = self.bounds
+            box = (x0 - margin_m, y0 - margin_m, x1 + margin_m, y1 + margin_m)
+            self._candidates[key] = [s.candidates(box, self.sub.target_crs) for s in self.refset.of_kind(kind)]
+        return self._candidates[key]
+
+    def overlaps(self, kind: str, role: str) -> list[Overlap]:
+        """Per reference feature: the part of `role` inside it (area > 0), largest first."""
+        key = (kind, role)
+        if key not in self._overlaps:
+            layer = self.sub.roles.get(role)
+            found = []
+            if layer is not None:
+                for cand in self.candidates(kind):
+                    found += overlaps_with(cand, layer.union, layer.area_m2, role)
+            self._overlaps[key] = sorted(found, key=lambda o: -o.area_m2)
+        return self._overlaps[key]
+
+    def outside(self, kind: str, role: str) -> Overlap | None:
+        """The part of `role` outside every feature of `kind` (for the development boundary)."""
+        key = (kind, role, "outside")
+        if key not in self._overlaps:
+            layer = self.sub.roles[role]
+            inside = polygonal(shapely.union_all([o.geometry for o in self.overlaps(kind, role)]))
+            rest = polygonal(_safe(shapely.difference, layer.union, inside))
+            pct = 100.0 * rest.area / layer.area_m2 if layer.area_m2 else 0.0
+            sources = ", ".join(s.label for s in self.refset.of_kind(kind))
+            self._overlaps[key] = [Overlap(kind, sources, None, None, role, rest, float(rest.area), pct, "outside")]
+        return self._overlaps[key][0]
+
+    def record(self, overlaps: list[Overlap]) -> None:
+        """Keep overlaps a rule computed itself (assumed heritage buffers) for the report."""
+        self._overlaps[("recorded", len(self._overlaps))] = overlaps
+
+    def measure(self) -> list[dict]:
+        """`measurements.overlaps`: every polygon kind against the construction zone and the
+        planned area (whatever rules run), the part outside the development boundary, and the
+        assumed heritage buffers the rules computed."""
+        for kind in self.refset.kinds():
+            if KINDS[kind].geometry != "polygon":
+                continue
+            for role in ("construction", "boundary"):
+                if self.sub.roles.get(role) is not None:
+                    self.overlaps(kind, role)
+            if kind == "urban_development_boundary" and self.sub.roles.get("construction") is not None:
+                self.outside(kind, "construction")
+        return [o.to_dict() for o in self.all_overlaps()]
+
+    def note(self, zh: str, en: str) -> None:
+        """An assumption the report must state (once)."""
+        if not any(n["en"] == en for n in self.notes):
+            self.notes.append({"zh": zh, "en": en})
+
+    def all_overlaps(self) -> list[Overlap]:
+        seen, out = set(), []
+        for items in self._overlaps.values():
+            for o in items:
+                if id(o) not in seen:
+                    seen.add(id(o))
+                    out.append(o)
+        return out
+
+    def inputs(self) -> list[dict]:
+        out = []
+        for s in self.refset.sources:
+            d = s.describe()
+            reads = [c.read for cands in self._candidates.values() for c in cands if c.source is s]
+            d["candidates_read"] = max(reads) if reads else None
+            out.append(d)
+        return out
+
+
+def overlaps_with(cand: Candidates, role_geom: BaseGeometry, role_area: float, role: str,
+                  geometries: np.ndarray | None = None, buffer_m: float | None = None) -> list[Overlap]:
+    """Exact overlaps of `role_geom` with each candidate (STRtree, then GEOS intersection)."""
+    geoms = cand.geometries if geometries is None else geometries
+    if not len(geoms) or role_geom.is_empty:
+        return []
+    tree = shapely.STRtree(geoms)
+    hits = np.sort(tree.query(role_geom, predicate="intersects"))
+    out = []
+    for i in hits:
+        part = polygonal(_safe(shapely.intersection, geoms[i], role_geom))
+        area = float(part.area)
+        if area <= 0.0:
+            continue
+        pct = 100.0 * area / role_area if role_area else 0.0
+        out.append(Overlap(cand.source.spec.kind, cand.source.label, cand.ids[i], cand.names[i], role, part,
+                           area, pct, level=cand.levels[i], assumed_buffer_m=buffer_m))
+    return out
+
+
+def _safe(op, a, b):
+    """A GEOS overlay, retried on a 1 mm grid if robustness fails (non-noded intersection)."""
+    try:
+        return op(a, b)
+    except GEOSException:
+        return op(a, b, grid_size=0.001)
+
+
+__all__ = ["KINDS", "Overlap", "ReferenceContext", "ReferenceSet", "open_references", "overlaps_with", "union_area"]

@@ -1,0 +1,118 @@
+"""One style table for every picture of a report: the matplotlib maps and the QGIS styles
+of the findings GeoPackage draw a role or an indicator kind with the same colours.
+
+Indicators are styled by *style key*: the reference kind they concern when they carry one
+(an overlap with the red line is drawn as a red-line conflict), else their ``kind``. A key
+missing from the table gets DEFAULT_STYLE with a label made from the key, so a new kind of
+indicator shows up on maps and in the GeoPackage without code changes here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from ..findings import Indicator
+from ..references.spec import KINDS as REFERENCE_KIND_SPECS
+
+# Reference kinds (三区三线 and heritage), as named on the command line (--reference KIND=…).
+REFERENCE_KINDS = tuple(REFERENCE_KIND_SPECS)
+
+
+@dataclass(frozen=True)
+class Style:
+    label_zh: str
+    label_en: str
+    color: str  # outline / line / marker colour, #rrggbb
+    fill: str | None = None  # fill colour, #rrggbb (None: outline only)
+    fill_alpha: float = 0.45
+    hatch: str | None = None  # matplotlib hatch pattern
+    width: float = 1.2  # outline or line width, points
+    dash: bool = False
+    marker: str = "o"  # for point geometries
+
+    def label(self, lang: str) -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+
+# The submission's own layers, bottom to top.
+ROLE_STYLES: dict[str, Style] = {
+    "boundary": Style("规划范围", "Planned area", "#4d3b24", "#f3eedf", 1.0, width=2.0, dash=True),
+    "urban_design": Style("城市设计范围", "Urban-design area", "#1f5fa8", "#cfe0f3", 0.55, width=1.6, dash=True),
+    "construction": Style("建设范围", "Construction zone", "#b5541c", "#f4b183", 0.75, width=1.0),
+    "core": Style("核心区", "Core area", "#5b2c83", "#9b7cc4", 0.55, hatch="..", width=1.4),
+}
+
+# Indicator geometries (conflicts), by style key.
+KIND_STYLES: dict[str, Style] = {
+    "outside_boundary": Style("规划范围外的建设用地", "Construction outside planned area",
+                              "#c0001a", "#ff4d5e", 0.6, hatch="////", width=1.6),
+    "gap": Style("连片间隙", "Contiguity gap", "#d4006a", width=3.0, dash=True),
+    "uncovered_core": Style("核心区未覆盖城市设计", "Core without urban design",
+                            "#00798c", "#4fd1e6", 0.6, hatch="xx", width=1.6),
+    "invalid_geometry": Style("无效几何位置", "Invalid geometry", "#000000", "#ffde00", 1.0, marker="X", width=1.0),
+    "overlap": Style("与管控底线重叠", "Overlap with a constraint layer", "#b2001e", "#e8384f", 0.6,
+                     hatch="\\\\", width=1.6),
+    "ecological_red_line": Style("占用生态保护红线", "On ecological red line", "#8b0000", "#e41a1c", 0.65,
+                                 hatch="\\\\\\", width=1.8),
+    "basic_farmland": Style("占用永久基本农田", "On permanent basic farmland", "#7a5c00", "#ffd21f", 0.75,
+                            hatch="||", width=1.8),
+    "urban_development_boundary": Style("城镇开发边界外建设", "Outside urban development boundary",
+                                        "#a04000", "#ff8c1a", 0.6, hatch="--", width=1.6),
+    "heritage_protection_range": Style("文物保护范围内建设", "In heritage protection range",
+                                       "#4a0072", "#b15bd6", 0.65, hatch="++", width=1.8),
+    "heritage_control_zone": Style("文物建设控制地带内建设", "In heritage construction-control zone",
+                                   "#6a3d9a", "#d4b0ea", 0.6, hatch="..", width=1.6),
+    "heritage_points": Style("文物保护单位（假定缓冲区）内建设", "Within an assumed heritage buffer",
+                             "#4a0072", "#c88ee0", 0.6, hatch="++", marker="*", width=1.6),
+}
+
+DEFAULT_STYLE = Style("其他问题", "Other finding", "#c2185b", "#f06292", 0.55, hatch="xx", width=1.6)
+
+
+def reference_kind(ind: Indicator) -> str | None:
+    """The reference kind an indicator concerns: its own attribute when it has one
+    (``reference_kind`` or ``reference``), else a known kind its kind names
+    (``ecological_red_line_overlap``, ``outside_urban_development_boundary``) or its info does."""
+    for attr in ("reference_kind", "reference"):
+        value = getattr(ind, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    for text in (ind.kind, ind.info or ""):
+        for kind in REFERENCE_KINDS:
+            if kind in text:
+                return kind
+    return None
+
+
+def reference_id(ind: Indicator):
+    """The id of the reference feature an indicator concerns, where it carries one: its
+    ``reference_id`` attribute, or the feature id of an overlap with a reference layer."""
+    value = getattr(ind, "reference_id", None)
+    if value is None and ind.kind.endswith("overlap") and reference_kind(ind):
+        value = ind.fid
+    return value
+
+
+def style_key(ind: Indicator) -> str:
+    """'gap', 'uncovered_core', 'ecological_red_line' … (see the module doc)."""
+    ref = reference_kind(ind)
+    if ref and ind.kind != "invalid_geometry":
+        return ref
+    return ind.kind
+
+
+def style_for(key: str) -> Style:
+    if key in KIND_STYLES:
+        return KIND_STYLES[key]
+    if key in ROLE_STYLES:
+        return ROLE_STYLES[key]
+    readable = re.sub(r"[_\W]+", " ", key).strip() or "finding"
+    return replace(DEFAULT_STYLE, label_zh=f"{DEFAULT_STYLE.label_zh}（{readable}）",
+                   label_en=readable[:1].upper() + readable[1:])
+
+
+def rgba(hex_color: str, alpha: float = 1.0) -> tuple[int, int, int, int]:
+    """'#c0001a', 0.5 → (192, 0, 26, 128)."""
+    h = hex_color.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16), round(255 * alpha)

@@ -1,0 +1,121 @@
+"""What both algorithms share: profile and reference parameters, and running geocheck."""
+
+import os
+import shlex
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterVectorLayer,
+)
+from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtGui import QIcon
+from processing.core.ProcessingConfig import ProcessingConfig
+
+from . import argv as gc_argv
+from . import runner
+
+GEOCHECK_PATH = "GEOCHECK_PATH"  # the provider's setting: Processing ▸ Options ▸ Providers ▸ geocheck
+
+REFERENCE_LABELS = {
+    "ecological_red_line": "Ecological red line 生态保护红线",
+    "basic_farmland": "Permanent basic farmland 永久基本农田",
+    "urban_development_boundary": "Urban development boundary 城镇开发边界",
+    "heritage_protection_range": "Heritage protection range 文物保护范围",
+    "heritage_control_zone": "Heritage construction-control zone 建设控制地带",
+    "heritage_points": "Heritage sites (points) 文物保护单位",
+}
+
+
+def reference_param(kind):
+    return "REF_" + kind.upper()
+
+
+class GeocheckAlgorithm(QgsProcessingAlgorithm):
+    def tr(self, text):
+        return QCoreApplication.translate("geocheck", text)
+
+    def createInstance(self):  # noqa: N802
+        return type(self)()
+
+    def icon(self):
+        return QIcon(os.path.join(os.path.dirname(__file__), "icon.svg"))
+
+    # -- parameters ------------------------------------------------------------------------
+    def add_profile_params(self):
+        self.addParameter(QgsProcessingParameterEnum(
+            "PROFILE", self.tr("Profile"), options=[gc_argv.PROFILE_DEFAULT_LABEL] + gc_argv.PROFILES,
+            defaultValue=0))
+        self.addParameter(QgsProcessingParameterFile(
+            "PROFILE_FILE", self.tr("Profile file (.toml; overrides Profile)"),
+            behavior=QgsProcessingParameterFile.File, fileFilter="Profiles (*.toml)", optional=True))
+
+    def add_reference_params(self, advanced=False):
+        for kind in gc_argv.REFERENCE_KINDS:
+            types = [QgsProcessing.TypeVectorPoint if kind == "heritage_points"
+                     else QgsProcessing.TypeVectorPolygon]
+            param = QgsProcessingParameterVectorLayer(
+                reference_param(kind), self.tr(REFERENCE_LABELS[kind]), types=types, optional=True)
+            if advanced:
+                param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(param)
+
+    # -- parameter values → plain values for argv.py ---------------------------------------
+    def profile(self, parameters, context):
+        index = self.parameterAsEnum(parameters, "PROFILE", context)
+        path = self.parameterAsFile(parameters, "PROFILE_FILE", context)
+        return gc_argv.profile_value(index, os.path.abspath(path) if path else None)
+
+    def references(self, parameters, context, feedback):
+        """{kind: layer source} for the reference inputs given, as files geocheck can open."""
+        sources = {}
+        for kind in gc_argv.REFERENCE_KINDS:
+            name = reference_param(kind)
+            if not parameters.get(name):
+                continue
+            layer = self.parameterAsVectorLayer(parameters, name, context)
+            if layer is None:
+                raise QgsProcessingException(f"{kind}: cannot open {parameters[name]}")
+            if layer.providerType() != "ogr":
+                raise QgsProcessingException(
+                    f"{kind}: layer “{layer.name()}” is not a file ({layer.providerType()}); "
+                    "export it to a GeoPackage first")
+            if layer.subsetString():  # geocheck reads the whole layer
+                feedback.pushWarning(
+                    f"{kind}: the layer filter of “{layer.name()}” is ignored; geocheck reads all features")
+            sources[kind] = gc_argv.absolute_source(layer.source())
+        return sources
+
+    # -- running ---------------------------------------------------------------------------
+    def executable(self):
+        try:
+            return runner.find_executable((ProcessingConfig.getSetting(GEOCHECK_PATH) or "").strip())
+        except runner.RunError as exc:
+            raise QgsProcessingException(str(exc)) from None
+
+    def run_geocheck(self, argv, feedback, cwd):
+        """Run geocheck, streaming its lines to feedback. Raises QgsProcessingException if it
+        cannot start; otherwise returns runner.Result (the caller decides what exit 2 means)."""
+        feedback.pushCommandInfo(shlex.join(argv))
+
+        def on_line(_stream, line):
+            progress = runner.parse_progress(line)
+            if progress:
+                done, total = progress[0], progress[1]
+                feedback.setProgress(100.0 * done / max(total, 1))
+                feedback.pushInfo(line)
+            else:
+                feedback.pushConsoleInfo(line)
+
+        try:
+            return runner.run(argv, on_line=on_line, is_canceled=feedback.isCanceled, cwd=cwd)
+        except runner.RunError as exc:
+            raise QgsProcessingException(str(exc)) from None
+
+    @staticmethod
+    def failure(result):
+        return QgsProcessingException(runner.error_message(result.stderr, result.returncode))

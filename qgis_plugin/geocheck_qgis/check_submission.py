@@ -1,0 +1,152 @@
+"""Processing algorithm "Check submission": `geocheck check` on one submission."""
+
+import os
+
+from qgis.core import (
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingOutputMultipleLayers,
+    QgsProcessingOutputString,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterVectorLayer,
+    QgsProcessingUtils,
+)
+
+from . import argv as gc_argv
+from .base import GeocheckAlgorithm
+from .findings_gpkg import feature_layers
+
+VERDICTS = {0: "compliant", 1: "non_compliant"}
+SUBMISSION_PARAMS = ("SUBMISSION", "SUBMISSION_FOLDER", "SUBMISSION_LAYER")
+
+
+class _GeoPackageStyle(QgsProcessingLayerPostProcessorInterface):
+    """Re-applies the style geocheck saved in the GeoPackage's layer_styles table.
+
+    Processing loads result layers without their default style and may apply the user's
+    "default vector style"; this runs last, after both.
+    """
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802
+        layer.loadDefaultStyle()
+        layer.triggerRepaint()
+
+    @classmethod
+    def create(cls):
+        # QGIS takes ownership and deletes each post-processor after use (so one per layer),
+        # but holds only the C++ side: keep the Python side alive or its override is lost.
+        processor = cls()
+        _POST_PROCESSORS.append(processor)
+        return processor
+
+
+_POST_PROCESSORS = []
+
+
+class CheckSubmission(GeocheckAlgorithm):
+    def name(self):
+        return "check_submission"
+
+    def displayName(self):  # noqa: N802
+        return self.tr("Check submission")
+
+    def shortHelpString(self):  # noqa: N802
+        return self.tr(
+            "Runs <code>geocheck check</code> on a 特色小镇 planning submission: a GeoPackage, a .zip "
+            "or folder of Shapefiles (a .shp file stands for its folder), or the file behind a "
+            "layer (a GeoPackage layer stands for the whole GeoPackage).<br>"
+            "Writes the report (HTML; .json or .txt by extension) and the findings GeoPackage, "
+            "which loads as styled layers. VERDICT is compliant or non_compliant; a non-compliant "
+            "submission is a successful run with findings. Reference layers must be file-based.")
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        # Three ways to name one submission, because a File parameter refuses folders (3.22)
+        # and a fileFilter would refuse other vector formats.
+        self.addParameter(QgsProcessingParameterFile(
+            "SUBMISSION", self.tr("Submission file (GeoPackage, .zip, or any .shp of its folder)"),
+            behavior=QgsProcessingParameterFile.File, optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            "SUBMISSION_FOLDER", self.tr("…or a folder of Shapefiles"),
+            behavior=QgsProcessingParameterFile.Folder, optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            "SUBMISSION_LAYER", self.tr("…or the file behind this layer"), optional=True))
+        self.add_profile_params()
+        self.add_reference_params()
+        lang = QgsProcessingParameterEnum(
+            "LANG", self.tr("Report language"), options=["geocheck default", "中文 zh", "English en"],
+            defaultValue=0)
+        lang.setFlags(lang.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        self.addParameter(lang)
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "REPORT", self.tr("Report"), fileFilter="HTML (*.html);;JSON (*.json);;Text (*.txt)",
+            optional=True, createByDefault=True))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "FINDINGS", self.tr("Findings GeoPackage"), fileFilter="GeoPackage (*.gpkg)",
+            optional=True, createByDefault=True))
+        self.addOutput(QgsProcessingOutputString("VERDICT", self.tr("Verdict")))
+        self.addOutput(QgsProcessingOutputMultipleLayers("FINDINGS_LAYERS", self.tr("Findings layers")))
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        given = [name for name in SUBMISSION_PARAMS if parameters.get(name)]
+        if len(given) != 1:
+            return False, self.tr("Give exactly one of: submission file, folder, or layer.")
+        return super().checkParameterValues(parameters, context)
+
+    def submission(self, parameters, context):
+        if parameters.get("SUBMISSION"):
+            source = self.parameterAsFile(parameters, "SUBMISSION", context)
+        elif parameters.get("SUBMISSION_FOLDER"):
+            source = self.parameterAsFile(parameters, "SUBMISSION_FOLDER", context)
+        else:
+            layer = self.parameterAsVectorLayer(parameters, "SUBMISSION_LAYER", context)
+            if layer is None or layer.providerType() != "ogr":
+                raise QgsProcessingException(self.tr("The submission layer is not a file layer."))
+            source = layer.source()
+        return os.path.abspath(gc_argv.submission_path(source))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        submission = self.submission(parameters, context)
+        # Absolute: geocheck runs in the submission's folder, not QGIS's working directory.
+        report = self.parameterAsFileOutput(parameters, "REPORT", context)
+        report = os.path.abspath(report) if report else None
+        findings = self.parameterAsFileOutput(parameters, "FINDINGS", context)
+        findings = os.path.abspath(findings) if findings else None
+        lang_index = self.parameterAsEnum(parameters, "LANG", context)
+        argv = gc_argv.check_argv(
+            self.executable(), submission,
+            profile=self.profile(parameters, context),
+            references=self.references(parameters, context, feedback),
+            report=report, findings=findings,
+            lang=gc_argv.LANGS[lang_index - 1] if lang_index else None)
+        cwd = submission if os.path.isdir(submission) else os.path.dirname(submission)
+        result = self.run_geocheck(argv, feedback, cwd=cwd if os.path.isdir(cwd) else None)
+        if result.canceled:
+            return {"VERDICT": "canceled"}
+        if result.returncode not in VERDICTS:
+            raise self.failure(result)
+
+        verdict = VERDICTS[result.returncode]
+        if verdict == "non_compliant":
+            feedback.pushInfo(self.tr("Completed with findings: the submission is non-compliant."))
+        feedback.setProgress(100)
+        outputs = {"VERDICT": verdict, "REPORT": report, "FINDINGS": findings, "FINDINGS_LAYERS": []}
+        if findings and os.path.exists(findings):
+            outputs["FINDINGS_LAYERS"] = self.load_findings(findings, context)
+        return outputs
+
+    def load_findings(self, path, context):
+        """Queue each findings table to load into the project when the run completes."""
+        uris = []
+        for name in feature_layers(path):
+            uri = f"{path}|layername={name}"
+            details = QgsProcessingContext.LayerDetails(
+                name, context.project(), "FINDINGS", QgsProcessingUtils.LayerHint.Vector)
+            details.forceName = True  # keep the table's name even with "use file name as layer name"
+            details.setPostProcessor(_GeoPackageStyle.create())
+            context.addLayerToLoadOnCompletion(uri, details)
+            uris.append(uri)
+        return uris

@@ -1,0 +1,158 @@
+"""The findings GeoPackage: one layer per indicator kind, attributes, CRS, embedded QGIS
+styles; checked with pyogrio, GDAL's ogrinfo and real QGIS (PyQGIS, Debian's python3)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+
+import pyogrio
+import pytest
+
+import geocheck
+from geocheck.report import write_findings_gpkg
+from geocheck.report.findings_gpkg import qml
+from geocheck.report.styles import KIND_STYLES, style_for
+from report_tools import QGIS_SCRIPT, qgis_python, require
+
+import towns
+from test_report_html import with_finding
+
+ATTRIBUTES = ("code", "severity", "status", "message_zh", "message_en", "measured", "reference_id",
+              "role", "layer", "fid", "info")
+
+
+@pytest.fixture
+def gc302_gc311_gc501_gc101_findings(tmp_path):
+    """One submission failing contiguity (gap line), containment (outside polygon), urban-design
+    coverage (uncovered polygon) and validity (bow-tie point), written as a findings GeoPackage.
+    Parcel 3 (x 1500–1800) sticks 100 m out of the 1700 m wide planned area: 100 × 200 m outside."""
+    layers = towns.compliant_layers()
+    from shapely import Polygon
+    x, y = towns.X0, towns.Y0
+    layers["建设用地"] = towns.frame([towns.rect(200, 200, 500, 1000), towns.rect(950, 200, 500, 1000),
+                                    towns.rect(1500, 1300, 300, 200)], "EPSG:4549")
+    layers["城市设计范围"] = towns.frame([towns.rect(250, 250, 470, 700)], "EPSG:4549")
+    layers["核心区"] = towns.frame([Polygon([(x + 300, y + 300), (x + 900, y + 900), (x + 900, y + 300),
+                                           (x + 300, y + 900)])], "EPSG:4549")
+    gpkg = towns.write_gpkg(tmp_path / "town.gpkg", layers)
+    report = geocheck.check(gpkg, profile="zhejiang-2015")
+    out = tmp_path / "findings.gpkg"
+    return report, out, write_findings_gpkg(report, out)
+
+
+def test_one_layer_per_kind_with_attributes_in_target_crs(gc302_gc311_gc501_gc101_findings):
+    report, out, names = gc302_gc311_gc501_gc101_findings
+    assert names == ["invalid_geometry", "gap", "outside_boundary", "uncovered_core"]
+    listed = dict(pyogrio.list_layers(out))
+    assert listed["gap"] == "MultiLineString" and listed["outside_boundary"] == "MultiPolygon"
+    assert listed["uncovered_core"] == "MultiPolygon" and listed["invalid_geometry"] == "Point"
+    assert pyogrio.read_info(out, layer="gap")["features"] == 2  # parcel 3 is 112 m from parcel 2
+    assert "checks" in listed and "layer_styles" in listed
+    outside = pyogrio.read_dataframe(out, layer="outside_boundary")
+    assert outside.crs.to_epsg() == 4549
+    for col in ATTRIBUTES:
+        assert col in outside.columns
+    (row,) = outside.itertuples()
+    assert (row.code, row.severity, row.status, row.fid) == ("GC311", "error", "fail", "3")
+    assert row.measured == pytest.approx(100 * 200, rel=1e-6) == pytest.approx(row.geometry.area, rel=1e-6)
+    assert row.message_zh == report.check("GC311").message_zh
+    checks = pyogrio.read_dataframe(out, layer="checks")
+    assert list(checks["code"]) == [c.code for c in report.checks]
+
+
+def test_layer_styles_table_holds_a_default_qml_per_layer(gc302_gc311_gc501_gc101_findings):
+    _, out, names = gc302_gc311_gc501_gc101_findings
+    with sqlite3.connect(out) as db:
+        cols = [r[1] for r in db.execute("PRAGMA table_info(layer_styles)")]
+        rows = db.execute("SELECT f_table_name, f_geometry_column, styleName, styleQML, styleSLD, useAsDefault "
+                          "FROM layer_styles").fetchall()
+        registered = db.execute("SELECT data_type FROM gpkg_contents WHERE table_name='layer_styles'").fetchone()
+    for col in ("f_table_catalog", "f_table_schema", "f_table_name", "f_geometry_column", "styleName",
+                "styleQML", "styleSLD", "useAsDefault", "description", "owner", "ui", "update_time"):
+        assert col in cols
+    assert registered == ("attributes",)
+    assert sorted(r[0] for r in rows) == sorted(names)
+    for name, geom_col, style_name, q, s, default in rows:
+        assert geom_col == "geom" and style_name == name and default == 1
+        assert q.startswith("<!DOCTYPE qgis") and "<StyledLayerDescriptor" in s
+
+
+def test_ogrinfo_reads_every_layer(gc302_gc311_gc501_gc101_findings):
+    _, out, names = gc302_gc311_gc501_gc101_findings
+    ogrinfo = shutil.which("ogrinfo")
+    require("ogrinfo", None if ogrinfo else "gdal-bin not installed")
+    result = subprocess.run([ogrinfo, "-ro", "-so", "-al", str(out)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "ERROR" not in result.stderr and "Warning" not in result.stderr, result.stderr
+    for name in names:
+        assert f"Layer name: {name}" in result.stdout
+    assert "Feature Count: 1" in result.stdout and "3-degree Gauss-Kruger CM 120E" in result.stdout
+
+
+def test_qgis_opens_layers_valid_and_styled_from_the_file(gc302_gc311_gc501_gc101_findings):
+    _, out, names = gc302_gc311_gc501_gc101_findings
+    result = subprocess.run([qgis_python(), str(QGIS_SCRIPT), "probe", str(out), *names], capture_output=True,
+                            text=True, timeout=300, env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin",
+                                                         "HOME": str(out.parent)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(probe) == set(names)
+    for name, layer in probe.items():
+        assert layer["valid"], name
+        assert layer["feature_count"] == pyogrio.read_info(out, layer=name)["features"] >= 1
+        assert layer["crs"] == "EPSG:4549"
+        assert layer["load_default_style"]["ok"], layer["load_default_style"]
+        assert layer["styles_in_database"] == 1
+        assert layer["labels_enabled"], name
+        assert layer["symbol_layers"] == layer["opened_symbol_layers"]  # opened styled with no set-up
+    st = KIND_STYLES["outside_boundary"]
+    fill, hatch = probe["outside_boundary"]["symbol_layers"]
+    assert fill["class"] == hatch["class"] == "SimpleFill"
+    assert fill["properties"]["color"] == "255,77,94,153"  # st.fill at st.fill_alpha, as in the QML
+    assert hatch["properties"]["style"] == "f_diagonal" and hatch["properties"]["outline_color"] == "192,0,26,255"
+    assert f"{fill['properties']['color']}" in qml(st, 2)
+    assert probe["outside_boundary"]["before_load"]["symbol_layers"][0]["properties"]["color"] != "255,77,94,153"
+    (line,) = probe["gap"]["symbol_layers"]
+    assert line["class"] == "SimpleLine" and line["properties"]["line_color"] == "212,0,106,255"
+    assert line["properties"]["line_style"] == "dash"
+    (marker,) = probe["invalid_geometry"]["symbol_layers"]
+    assert marker["class"] == "SimpleMarker" and marker["properties"]["name"] == "cross_fill"
+
+
+def test_reference_and_unknown_kinds_get_their_own_layers(compliant_gpkg, tmp_path):
+    report = with_finding(geocheck.check(compliant_gpkg), "basic_farmland_overlap", towns.rect(100, 100, 50, 50))
+    report = with_finding(report, "brand_new_kind", towns.rect(300, 300, 50, 50))
+    report.checks[-2].features[0].fid = "330106-JB0007"
+    names = write_findings_gpkg(report, tmp_path / "f.gpkg")
+    assert names == ["basic_farmland_overlap", "brand_new_kind"]
+    farmland = pyogrio.read_dataframe(tmp_path / "f.gpkg", layer="basic_farmland_overlap")
+    assert farmland["reference_id"].tolist() == ["330106-JB0007"]
+    with sqlite3.connect(tmp_path / "f.gpkg") as db:
+        styles = dict(db.execute("SELECT f_table_name, styleQML FROM layer_styles"))
+    assert "255,210,31," in styles["basic_farmland_overlap"]  # the farmland fill colour
+    default_fill = style_for("brand_new_kind").fill.lstrip("#")
+    assert f"{int(default_fill[:2], 16)},{int(default_fill[2:4], 16)}," in styles["brand_new_kind"]
+
+
+def test_written_atomically_old_file_kept_on_failure(gc311_construction_outside_gpkg, tmp_path, monkeypatch):
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "findings.gpkg"
+    out.write_bytes(b"old")
+    report = geocheck.check(gc311_construction_outside_gpkg)
+    import geocheck.report.findings_gpkg as fg
+
+    def broken(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(fg, "checks_table", broken)
+    with pytest.raises(RuntimeError):
+        write_findings_gpkg(report, out)
+    assert out.read_bytes() == b"old" and sorted(p.name for p in out_dir.iterdir()) == ["findings.gpkg"]
+    monkeypatch.undo()
+    assert write_findings_gpkg(report, out) == ["outside_boundary"]
+    assert pyogrio.list_layers(out)[0][0] == "outside_boundary"
+    assert sorted(p.name for p in out_dir.iterdir()) == ["findings.gpkg"]
