@@ -11,6 +11,7 @@ whose inputs, profile and options have not changed since their report.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures as cf
 import csv
 import hashlib
@@ -52,8 +53,10 @@ class CheckOptions:
     crs: str | None = None
     assume_crs: str | None = None
     roles: tuple[tuple[str, str], ...] = ()
-    references: tuple[str, ...] = ()  # KIND=SOURCE[:LAYER] specs
-    formats: tuple[str, ...] = ("json",)  # report formats written per submission
+    references: tuple = ()  # geocheck.references.ReferenceSpec, opened once per worker
+    formats: tuple[str, ...] = ("json", "html")  # report formats written per submission
+    findings: bool = True  # also write findings.gpkg (styled for QGIS) per submission
+    lang: str = "zh"
 
 
 @dataclass
@@ -179,11 +182,10 @@ def fingerprint(job: Job, options: CheckOptions) -> str:
         except OSError:
             h.update(b"unreadable")
     for spec in options.references:  # reference layers are large: size and mtime stand for content
-        source = spec.split("=", 1)[-1]
-        candidate = Path(source.rsplit(":", 1)[0]) if not Path(source).exists() else Path(source)
-        if candidate.exists():
-            st = candidate.stat()
-            h.update(f"{spec}|{st.st_size}|{st.st_mtime_ns}".encode())
+        source = Path(spec.source)
+        if source.exists():
+            st = source.stat()
+            h.update(f"{st.st_size}|{st.st_mtime_ns}".encode())
     return h.hexdigest()
 
 
@@ -212,14 +214,40 @@ def check_job(job: Job, options: CheckOptions, out_dir: str, force: bool = False
         from .findings import Report
 
         report = Report.failed(__version__, job.path, f"internal error: {type(exc).__name__}: {exc}")
+    try:
+        _write_formats(report, options, folder)
+    except Exception as exc:  # a report that cannot be drawn must not stop the batch either
+        from .findings import Report
+
+        report = Report.failed(__version__, job.path, f"could not write the report: {type(exc).__name__}: {exc}")
     data = report.to_dict()
-    for fmt in options.formats:
-        _write_format(report, fmt, folder)
     write_atomic(report_file, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     write_atomic(fp_file, fp)
     outcome = outcome_from_report(job, data, options)
     outcome.seconds = time.perf_counter() - start
     return outcome
+
+
+# Reference layers opened in this process, kept for every later submission it checks: a
+# province's layers are opened once per worker, not once per town.
+_OPEN_REFERENCES: dict = {}
+
+
+def _references(specs: tuple):
+    if not specs:
+        return None
+    if specs not in _OPEN_REFERENCES:
+        from .references import ReferenceSet
+
+        if not _OPEN_REFERENCES:
+            atexit.register(_close_references)  # close GDAL handles before the interpreter tears down
+        _OPEN_REFERENCES[specs] = ReferenceSet.open(list(specs))
+    return _OPEN_REFERENCES[specs]
+
+
+def _close_references():
+    while _OPEN_REFERENCES:
+        _OPEN_REFERENCES.popitem()[1].close()
 
 
 def _check(job: Job, options: CheckOptions):
@@ -231,19 +259,22 @@ def _check(job: Job, options: CheckOptions):
         roles=dict(options.roles),
         crs=options.crs,
         assume_crs=options.assume_crs,
+        references=_references(options.references),
     )
 
 
-def _write_format(report, fmt: str, folder: Path) -> None:
-    """Per-submission extra formats (the JSON report is always written)."""
-    if fmt == "json":
-        return
-    from .report import render_text
+REPORT_FILES = {"text": "report.txt", "html": "report.html", "markdown": "report.md"}
 
-    if fmt == "text":
-        write_atomic(folder / "report.txt", render_text(report, color=False))
-    else:
-        raise GeocheckError(f"batch cannot write report format '{fmt}'")
+
+def _write_formats(report, options: CheckOptions, folder: Path) -> None:
+    """The per-submission files besides report.json (which is always written, last)."""
+    from .report import render_report, write_findings_gpkg
+
+    for fmt in options.formats:
+        if fmt in REPORT_FILES:
+            write_atomic(folder / REPORT_FILES[fmt], render_report(report, fmt, lang=options.lang, color=False))
+    if options.findings and report.error is None:
+        write_findings_gpkg(report, folder / "findings.gpkg")
 
 
 def outcome_from_report(job: Job, data: dict, options: CheckOptions) -> Outcome:

@@ -108,7 +108,7 @@ def test_batch_reports_every_submission_and_summary_matches_reports(review_round
                                  "non_compliant": sum(v == "non_compliant" for v in expected.values()),
                                  "error": 4, "not_checked": 0}
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert index.count("report.json") >= len(expected)
+    assert index.count("/report.html\">") == len(expected)
     # Every progress line names a submission; the last line sums up.
     assert sum(line.startswith("[") for line in result.stdout.splitlines()) == len(expected)
 
@@ -197,3 +197,49 @@ def test_unreachable_scheduler_is_a_clean_error(tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("geocheck: error:") and "scheduler" in result.stderr
     assert time.monotonic() - start < 60
+
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+def test_batch_with_reference_layers_writes_html_and_findings(tmp_path):
+    out = tmp_path / "out"
+    result = run_batch(SAMPLE, "-o", out, "--config", SAMPLE / "geocheck.toml", "-j", "2")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr == ""
+    rows = {r["name"]: r for r in read_csv(out / "summary.csv")}
+    # The reference layers inside sample_data/ are configured references, not submissions.
+    assert set(rows) == {"compliant_town", "noncompliant_town"}
+    assert rows["noncompliant_town"]["fail_GC401"] == "1"  # construction on the red line
+    assert rows["compliant_town"]["verdict"] == "compliant"
+    for name in rows:
+        html = (out / name / "report.html").read_text(encoding="utf-8")
+        assert "<html" in html and "data:image/png;base64," in html
+        assert (out / name / "findings.gpkg").stat().st_size > 0
+    assert 'href="noncompliant_town/report.html"' in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_reference_layers_opened_once_per_worker(tmp_path):
+    from geocheck import batch
+    from geocheck.references import collect_specs
+    from geocheck.config import load_config
+
+    config = load_config(SAMPLE / "geocheck.toml")
+    jobs = batch.discover(SAMPLE, exclude=[SAMPLE / "reference"])
+    options = batch.CheckOptions(profile="zhejiang-2015", references=tuple(collect_specs((), config)),
+                                 formats=("json",), findings=False)
+    batch._close_references()
+    opened = []
+    summary = batch.run_batch(jobs, tmp_path / "out", options, workers=1,
+                              on_result=lambda o, k, n: opened.append(id(batch._OPEN_REFERENCES[options.references])))
+    assert [o.verdict for o in summary.outcomes] == ["compliant", "non_compliant"]
+    assert len(batch._OPEN_REFERENCES) == 1 and len(set(opened)) == 1  # one ReferenceSet served both towns
+    batch._close_references()
+
+
+def test_bad_reference_source_stops_before_the_round(tmp_path):
+    write_gpkg(tmp_path / "a.gpkg", _variant("ok"))
+    result = run_batch(tmp_path, "-o", tmp_path / "out", "--reference", "ecological_red_line=/nonexistent/x.gpkg")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "x.gpkg" in result.stderr
+    assert not (tmp_path / "out" / "a").exists()

@@ -10,6 +10,7 @@ import click
 
 from ..batch import CheckOptions, discover, run_batch
 from ..config import find_config, load_config
+from ..references import ReferenceSet, collect_specs
 from . import cli, debug_option
 
 
@@ -24,11 +25,19 @@ from . import cli, debug_option
 @click.option("--assume-crs", metavar="EPSG:XXXX", help="CRS for layers that carry none.")
 @click.option("--exclude", multiple=True, type=click.Path(path_type=Path),
               help="Skip this file or folder (repeatable); the output folder is always skipped.")
+@click.option("--reference", "references", multiple=True, metavar="KIND=SOURCE[:LAYER]",
+              help="Reference layer (repeatable), opened once per worker; see docs/references.md.")
+@click.option("-f", "--format", "formats", multiple=True, type=click.Choice(["html", "markdown", "text"]),
+              help="Report formats per submission besides report.json (repeatable; default: html).")
+@click.option("--findings/--no-findings", default=True, show_default=True,
+              help="Write findings.gpkg (conflict geometries styled for QGIS) per submission.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--force", is_flag=True, help="Re-check submissions whose report is up to date.")
 @click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask distributed scheduler (geocheck[dask]).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file (default: nearest geocheck.toml).")
 @debug_option
-def batch_command(source, out_dir, workers, profile, crs, assume_crs, exclude, force, scheduler, config_path):
+def batch_command(source, out_dir, workers, profile, crs, assume_crs, exclude, references, formats, findings, lang,
+                  force, scheduler, config_path):
     """Check every submission below a folder, or those listed in a manifest CSV (path, name, profile).
 
     Exit codes: 0 all compliant, 1 some non-compliant, 2 some could not be checked.
@@ -39,8 +48,15 @@ def batch_command(source, out_dir, workers, profile, crs, assume_crs, exclude, f
         crs=crs or config.crs,
         assume_crs=assume_crs or config.assume_crs,
         roles=tuple(sorted(config.roles.items())),
+        references=tuple(specs := collect_specs(references, config)),
+        formats=("json", *(formats or ("html",))),
+        findings=findings,
+        lang=lang,
     )
-    jobs = discover(source, exclude=[out_dir, *exclude])
+    with ReferenceSet.open(specs):  # a bad reference source stops the run here, not once per town
+        pass
+    # Reference layers inside the round's folder are not submissions.
+    jobs = discover(source, exclude=[out_dir, *exclude, *(s.source for s in specs)])
     if not jobs:
         raise click.ClickException(f"{source}: no submissions found")
     workers = workers or os.cpu_count() or 1
