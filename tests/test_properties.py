@@ -3,6 +3,7 @@ NaN, huge — `geocheck check` answers with exit 0/1/2 and never a traceback."""
 
 from __future__ import annotations
 
+import os
 import struct
 import warnings
 
@@ -49,8 +50,10 @@ def _write(path, layer, wkbs, crs):
                           driver="GPKG", geometry_type="Polygon", crs=crs, append=path.exists())
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+# Developers' runs explore new random inputs; CI replays a fixed set, so a landing is never
+# decided by which example a random seed happened to find.
+@settings(max_examples=60, deadline=None, derandomize=bool(os.environ.get("CI")),
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(boundary=st.lists(polygons_wkb(), min_size=0, max_size=3),
        construction=st.lists(polygons_wkb(), min_size=0, max_size=2),
        crs=st.sampled_from(["EPSG:4549", "EPSG:4490", None]))
