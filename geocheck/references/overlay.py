@@ -119,8 +119,9 @@ class ReferenceContext:
         self.refset = refset or ReferenceSet()
         self.sub = submission
         geoms = [l.union for l in submission.roles.values() if l is not None and not l.union.is_empty]
-        bounds = np.array([g.bounds for g in geoms])
-        self.bounds = (bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max())
+        bounds = np.array([g.bounds for g in geoms]).reshape(-1, 4)
+        # No role area at all (refused upstream today): nothing can overlap, so read nothing.
+        self.bounds = (bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()) if len(geoms) else None
         self._candidates: dict[tuple, list[Candidates]] = {}
         self._overlaps: dict[tuple, list[Overlap]] = {}
         self.notes: list[dict] = []
@@ -131,6 +132,8 @@ class ReferenceContext:
     def candidates(self, kind: str, margin_m: float = 0.0) -> list[Candidates]:
         """Each source's features of `kind` in the submission's box (grown by `margin_m`)."""
         key = (kind, float(margin_m))
+        if self.bounds is None:
+            return []
         if key not in self._candidates:
             x0, y0, x1, y1 = self.bounds
             box = (x0 - margin_m, y0 - margin_m, x1 + margin_m, y1 + margin_m)
