@@ -32,15 +32,13 @@ sys.path.insert(0, str(ROOT))
 import geocheck  # noqa: E402
 from geocheck.report import render_html, render_markdown, write_atomic, write_findings_gpkg  # noqa: E402
 from geocheck.report.maps import overview_png  # noqa: E402
+from geocheck.config import load_config  # noqa: E402
+from geocheck.references import collect_specs  # noqa: E402
 
 OUT = ROOT / "docs" / "samples"
 TOWN = "sample_data/noncompliant_town"
-REFERENCES = [
-    "ecological_red_line=sample_data/reference/ecological_red_line.gpkg",
-    "basic_farmland=sample_data/reference/basic_farmland.gpkg",
-    "urban_development_boundary=sample_data/reference/urban_development_boundary.gpkg",
-    "heritage_points=sample_data/reference/heritage_sites.gpkg:文物保护单位",
-]
+# The same reference layers as README's sample run.
+REFERENCES = collect_specs((), load_config(ROOT / "sample_data" / "geocheck.toml"))
 
 
 def screenshot(html: Path, png: Path) -> bool:
