@@ -12,10 +12,11 @@ from .registry import register
 @register(
     "GC311", "建设范围位于规划范围内", "Construction zone inside planned area",
     roles=("construction", "boundary"),
-    params={"tolerance_m2": {"type": "number", "minimum": 0, "description": "outside area forgiven as digitising slack, m² (default 1)"}},
+    params={"tolerance_m2": {"type": "number", "minimum": 0, "description": "outside area forgiven as digitising slack, m²"}},
+    required=("tolerance_m2",),
     doc="""
 **What it checks.** No part of the construction zone (建设范围) lies outside the planned area
-(规划范围), beyond `tolerance_m2` (default 1 m²) of digitising slack.
+(规划范围), beyond `tolerance_m2` of digitising slack.
 
 **Why.** Land to be built on must be part of the plan being approved; construction outside the
 boundary escapes the plan's controls and its area figures.
@@ -31,7 +32,7 @@ listed with its feature id and the outside part as a polygon.
 def check_inside_boundary(ctx):
     sub = ctx.submission
     construction, boundary = sub.roles["construction"], sub.roles["boundary"]
-    tol = float(ctx.param("tolerance_m2", 1.0))
+    tol = float(ctx.param("tolerance_m2"))
     outside = shapely.difference(construction.union, boundary.union)
     outside_m2 = float(outside.area)
     features = []

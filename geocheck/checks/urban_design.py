@@ -13,13 +13,13 @@ from .registry import register
     roles=("core", "urban_design"),
     params={
         "min_coverage_pct": {"type": "number", "minimum": 0, "maximum": 100, "description": "share of the core area that must be covered, percent"},
-        "tolerance_m2": {"type": "number", "minimum": 0, "description": "uncovered area forgiven as digitising slack, m² (default 1)"},
+        "tolerance_m2": {"type": "number", "minimum": 0, "description": "uncovered area forgiven as digitising slack, m²"},
     },
-    required=("min_coverage_pct",),
+    required=("min_coverage_pct", "tolerance_m2"),
     doc="""
 **What it checks.** At least `min_coverage_pct` percent of the core area (核心区) lies inside
 the urban-design area (城市设计范围); with 100 %, any uncovered part larger than
-`tolerance_m2` (default 1 m²) fails.
+`tolerance_m2` fails.
 
 **Why.** Zhejiang (浙建规〔2015〕83号) and Gansu require the core functional area to be
 planned at urban-design depth, while the whole town is at 控规 depth. An urban design that
@@ -36,7 +36,7 @@ def check_urban_design_coverage(ctx):
     sub = ctx.submission
     core, design = sub.roles["core"], sub.roles["urban_design"]
     required_pct = float(ctx.param("min_coverage_pct"))
-    tol = float(ctx.param("tolerance_m2", 1.0))
+    tol = float(ctx.param("tolerance_m2"))
     pct, uncovered = coverage_pct(core.union, design.union)
     uncovered_m2 = float(uncovered.area)
     violated = pct < required_pct and uncovered_m2 > tol
