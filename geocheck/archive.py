@@ -48,5 +48,10 @@ class Archive:
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
             raise InputError(f"zip entry '{name}' cannot be read ({exc})", self.path) from None
 
+    main = None  # every vector member of an archive is a layer source
+
+    def shown(self, name: str) -> str:
+        return f"{self.path}/{name}"
+
     def gdal_path(self, name: str) -> str:
         return f"/vsizip/{self.path.resolve()}/{name}"

@@ -13,6 +13,12 @@ class GeocheckError(Exception):
         super().__init__(f"{self.path}: {message}" if self.path else message)
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of a library's exception text: GDAL and PROJ messages can run long."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
 class InputError(GeocheckError):
     """A submission or reference source cannot be read or is not usable."""
 

@@ -45,11 +45,13 @@ def parse_dbf(data: bytes, shown: str) -> DbfLayout:
     return DbfLayout(records, header_len, record_len, data[29], tuple(fields))
 
 
-def check_shapefile(stem: str, members: dict[str, int], read: Callable[[str], bytes], shown: str) -> None:
-    """Refuse a Shapefile whose parts are missing, empty or cut short.
+def check_shapefile(stem: str, members: dict[str, int], read: Callable[[str, int], bytes],
+                    shown: str) -> tuple[bytes, DbfLayout]:
+    """Refuse a Shapefile whose parts are missing, empty or cut short; return its DBF.
 
-    `members` maps each part's name (any case of .shp/.shx/.dbf) to its size; `read` returns
-    a part's bytes. Nothing is written anywhere.
+    `members` maps each part's name (any case of .shp/.shx/.dbf) to its size; `read(name,
+    limit)` returns up to `limit` bytes of a part (all with -1). The DBF's bytes and layout are
+    returned so its text encoding can be judged without reading it again. Nothing is written.
     """
     parts = {}
     for ext in ("shp", "shx", "dbf"):
@@ -60,13 +62,12 @@ def check_shapefile(stem: str, members: dict[str, int], read: Callable[[str], by
         if members[name] == 0:
             raise InputError(f"the .{ext} file of this Shapefile is empty (zero bytes)", shown)
         parts[ext] = name
-    shp_head = read(parts["shp"])[:SHP_HEADER]
-    _check_main_header(shp_head, members[parts["shp"]], ".shp", shown)
+    _check_main_header(read(parts["shp"], SHP_HEADER), members[parts["shp"]], ".shp", shown)
     shx_size = members[parts["shx"]]
-    _check_main_header(read(parts["shx"])[:SHP_HEADER], shx_size, ".shx", shown)
+    _check_main_header(read(parts["shx"], SHP_HEADER), shx_size, ".shx", shown)
     if (shx_size - SHP_HEADER) % 8:
         raise InputError("the .shx index is truncated (its size is not a whole number of records)", shown)
-    dbf = read(parts["dbf"])
+    dbf = read(parts["dbf"], -1)
     layout = parse_dbf(dbf, shown)
     expected = layout.header_len + layout.records * layout.record_len
     if len(dbf) < expected:
@@ -74,6 +75,7 @@ def check_shapefile(stem: str, members: dict[str, int], read: Callable[[str], by
     shapes = (shx_size - SHP_HEADER) // 8
     if shapes != layout.records:
         raise InputError(f"the .shx index lists {shapes} shapes but the .dbf has {layout.records} records", shown)
+    return dbf, layout
 
 
 def _check_main_header(head: bytes, size: int, what: str, shown: str) -> None:

@@ -13,6 +13,7 @@ import os
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
@@ -22,8 +23,8 @@ from shapely.errors import GEOSException
 
 from . import cad, encoding
 from .archive import Archive
-from .errors import InputError
-from .shapefile import check_shapefile, parse_dbf
+from .errors import InputError, first_line
+from .shapefile import check_shapefile
 
 # Extensions of single-file vector formats looked for inside a submission folder or zip.
 VECTOR_SUFFIXES = {".shp", ".gpkg", ".geojson", ".json", ".kml", ".dxf", ".fgb", ".sqlite"}
@@ -59,6 +60,7 @@ def list_layers(path: str | os.PathLike, *, encoding_option: str | None = None) 
 
     `encoding_option` (a Python codec) overrides the text encoding of Shapefiles and DXFs.
     """
+    _dxf_entities.cache_clear()  # the DXF cache serves one submission's listing and loading only
     p = Path(path)
     try:
         st = p.stat()
@@ -114,40 +116,33 @@ class _Folder:
         return str(self.root / name)
 
 
-def _shown(box, name: str) -> str:
-    return box.shown(name) if isinstance(box, _Folder) else f"{box.path}/{name}"
-
-
 def _container_layers(box, encoding_option: str | None) -> list[LayerRef]:
     refs: list[LayerRef] = []
     gdbs = sorted({"/".join(parts[:i + 1]) for parts in (PurePosixPath(n).parts for n in box.sizes)
                    for i, part in enumerate(parts[:-1]) if part.lower().endswith(".gdb")})
     for name in sorted(box.sizes):
         suffix = PurePosixPath(name).suffix.lower()
-        main = getattr(box, "main", None)  # a single file given by the user is opened whatever its suffix
+        main = box.main  # a single file given by the user is opened whatever its suffix
         if main not in (None, name) or (name != main and suffix not in VECTOR_SUFFIXES) \
                 or any(name.startswith(g + "/") for g in gdbs):
             continue
-        shown = _shown(box, name)
+        shown = box.shown(name)
         if box.sizes[name] == 0:
             raise InputError("is an empty (zero-byte) file", shown)
         if suffix == ".shp":
-            check_shapefile(name[:-4], box.sizes, box.read, shown)
-            refs.extend(replace(r, encoding=_dbf_encoding(box, name[:-4], shown, encoding_option))
-                        for r in _dataset_layers(box.gdal_path(name), shown, single_name=True))
+            dbf, layout = check_shapefile(name[:-4], box.sizes, box.read, shown)
+            enc = _dbf_encoding(box, name[:-4], dbf, layout, encoding_option)
+            refs.extend(replace(r, encoding=enc) for r in _dataset_layers(box.gdal_path(name), shown, single_name=True))
         elif suffix in cad.CAD_SUFFIXES:
             refs.extend(_cad_layers(box, name, shown, encoding_option))
         else:
             refs.extend(_dataset_layers(box.gdal_path(name), shown, single_name=suffix in SINGLE_LAYER_SUFFIXES))
     for gdb in gdbs:
-        refs.extend(_dataset_layers(box.gdal_path(gdb), _shown(box, gdb), single_name=False))
+        refs.extend(_dataset_layers(box.gdal_path(gdb), box.shown(gdb), single_name=False))
     return refs
 
 
-def _dbf_encoding(box, stem: str, shown: str, option: str | None) -> encoding.Encoding:
-    dbf_name = next(n for n in box.sizes if n.lower() == f"{stem}.dbf".lower())
-    data = box.read(dbf_name)
-    layout = parse_dbf(data, shown)
+def _dbf_encoding(box, stem: str, data: bytes, layout, option: str | None) -> encoding.Encoding:
     cpg_name = next((n for n in box.sizes if n.lower() == f"{stem}.cpg".lower()), None)
     cpg = box.read(cpg_name, 200).decode("latin-1") if cpg_name else None
     return encoding.choose(encoding.dbf_texts(data, layout), option=option, declared=cpg,
@@ -169,7 +164,7 @@ def _dataset_layers(gdal_path: str, shown, *, single_name: bool) -> list[LayerRe
         with _quiet():
             layers = pyogrio.list_layers(gdal_path)
     except (DataSourceError, DataLayerError, OSError) as exc:
-        raise InputError(f"not a vector dataset GDAL can read ({_first_line(exc)})", shown) from None
+        raise InputError(f"not a vector dataset GDAL can read ({first_line(exc)})", shown) from None
     refs = []
     spatial = [(str(n), t) for n, t in layers if t is not None]  # skip attribute-only tables
     for name, _ in spatial:
@@ -205,7 +200,7 @@ def load_layer(ref: LayerRef, *, bbox=None) -> LoadedLayer:
                 frame, issues = _read_checked(ref, bbox)
             curves = _curve_types(ref)
     except (DataSourceError, DataLayerError, OSError, ValueError, GEOSException) as exc:
-        raise InputError(f"layer '{ref.name}' cannot be read ({_first_line(exc)})", ref.file) from None
+        raise InputError(f"layer '{ref.name}' cannot be read ({first_line(exc)})", ref.file) from None
     if any("Measured (M)" in str(w.message) for w in caught):
         notes.append(_note(ref, "M 值（测量值）已舍弃", "M (measure) values were dropped"))
     if frame.geometry.has_z.any():
@@ -253,22 +248,29 @@ def _read(ref: LayerRef, bbox, on_invalid: str) -> gpd.GeoDataFrame:
 
 
 def _read_dxf(ref: LayerRef) -> gpd.GeoDataFrame:
-    """All entities of a DXF, text decoded with the encoding chosen for it.
+    """All entities of a DXF, text decoded with the encoding chosen for it."""
+    return _dxf_entities(ref.gdal_path, ref.file, ref.encoding.codec if ref.encoding else None)
+
+
+@lru_cache(maxsize=2)
+def _dxf_entities(gdal_path: str, shown: str, codec: str | None) -> gpd.GeoDataFrame:
+    """GDAL's DXF driver reads the whole drawing as one layer: read it once for listing its
+    CAD layers and for each role taken from it (callers only select from the frame).
 
     GDAL is told the file is ISO-8859-1, which maps bytes one to one, so the real decoding
     happens here and does not depend on GDAL's iconv support.
     """
     try:
         with _gdal_config(DXF_ENCODING="ISO-8859-1"), _quiet():
-            gdf = pyogrio.read_dataframe(ref.gdal_path, fid_as_index=True)
+            gdf = pyogrio.read_dataframe(gdal_path, fid_as_index=True)
     except (DataSourceError, DataLayerError, OSError) as exc:
-        raise InputError(f"not a CAD drawing GDAL can read ({_first_line(exc)})", ref.file) from None
-    return _redecode(gdf, ref.encoding.codec if ref.encoding else None)
+        raise InputError(f"not a CAD drawing GDAL can read ({first_line(exc)})", shown) from None
+    return _redecode(gdf, codec)
 
 
 def _curve_types(ref: LayerRef) -> list[str]:
     """Curve geometry types a layer holds: pyogrio linearises them and reports linear types,
-    so ask GDAL per feature (OGR SQL works with every driver)."""
+    even as the layer's declared type, so ask GDAL per feature (OGR SQL works with every driver)."""
     if ref.cad_layer is not None or ref.layer is None:
         return []
     layer = str(ref.layer).replace('"', '""')
@@ -320,7 +322,3 @@ def _quiet():
         warnings.filterwarnings("ignore", message="Could not decode error message")
         yield
 
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

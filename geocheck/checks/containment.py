@@ -5,8 +5,22 @@ from __future__ import annotations
 import shapely
 
 from ..findings import Indicator, plain_id
-from ..units import area_triplet, format_area
+from ..geometry import polygonal
+from ..units import area_triplet, format_area, mu
 from .registry import register
+
+
+def features_outside(layer, cover, tol: float, kind: str, cover_en: str) -> list[Indicator]:
+    """Each feature of a role layer sticking out of `cover` by more than `tol` m², with its
+    feature id and the outside part, for the reviewer to open in GIS."""
+    found = []
+    for fid, geom in layer.features.geometry.items():
+        part = polygonal(shapely.difference(geom, cover))
+        if part.area > tol:
+            found.append(Indicator(kind=kind, role=layer.role, layer=layer.ref.name, fid=plain_id(fid),
+                                   geometry=part, measured=float(part.area),
+                                   info=f"{part.area:,.1f} m² ({mu(part.area):,.2f} 亩) outside {cover_en}"))
+    return found
 
 
 @register(
@@ -35,13 +49,7 @@ def check_inside_boundary(ctx):
     tol = float(ctx.param("tolerance_m2"))
     outside = shapely.difference(construction.union, boundary.union)
     outside_m2 = float(outside.area)
-    features = []
-    for fid, geom in construction.features.geometry.items():
-        part = shapely.difference(geom, boundary.union)
-        if part.area > tol:
-            features.append(Indicator(kind="outside_boundary", role="construction", layer=construction.ref.name,
-                                      fid=plain_id(fid), geometry=part, measured=float(part.area),
-                                      info=f"{part.area:,.1f} m² outside the planned area"))
+    features = features_outside(construction, boundary.union, tol, "outside_boundary", "the planned area")
     pct = 100.0 * outside_m2 / construction.area_m2 if construction.area_m2 else 0.0
     measured = area_triplet(outside_m2) | {"pct_of_construction": round(pct, 3), "text": format_area(outside_m2)}
     threshold = {"max_m2": tol, "text_zh": f"规划范围外建设面积 ≤ {tol:g} 平方米（数值误差）",

@@ -16,6 +16,7 @@ from ..references.overlay import Overlap, union_area
 from ..references.spec import KINDS
 from ..roles import ROLES
 from ..units import area_triplet, format_area, mu
+from .containment import features_outside
 from .registry import register
 
 TOLERANCE = {"tolerance_m2": {"type": "number", "minimum": 0,
@@ -89,9 +90,15 @@ def overlap_check(ctx, kind, role, *, consent=False, overlaps=None, assumed=None
                       message_zh=msg_zh, message_en=msg_en, features=_indicators(overlaps, tol, kind))
 
 
-@register(
+def overlap_rule(code, title_zh, title_en, *, kind, role, consent=False, doc=""):
+    """Register a rule that is overlap_check of one reference kind against one role."""
+    register(code, title_zh, title_en, roles=(role,), params=TOLERANCE, required=("tolerance_m2",), doc=doc)(
+        lambda ctx: overlap_check(ctx, kind, role, consent=consent))
+
+
+overlap_rule(
     "GC401", "建设范围不占用生态保护红线", "Construction zone clear of the ecological red line",
-    roles=("construction",), params=TOLERANCE, required=("tolerance_m2",),
+    kind="ecological_red_line", role="construction",
     doc="""
 **What it checks.** No part of the construction zone (建设范围) lies inside the ecological
 protection red line (生态保护红线, reference kind `ecological_red_line`) beyond `tolerance_m2`
@@ -113,13 +120,11 @@ overlap each other.
 (45 亩): the rule fails and names the red line's id `330106-0012`.
 """,
 )
-def check_red_line_construction(ctx):
-    return overlap_check(ctx, "ecological_red_line", "construction")
 
 
-@register(
+overlap_rule(
     "GC402", "规划范围与生态保护红线重叠", "Planned area overlapping the ecological red line",
-    roles=("boundary",), params=TOLERANCE, required=("tolerance_m2",),
+    kind="ecological_red_line", role="boundary",
     doc="""
 **What it checks.** How much of the planned area (规划范围) lies inside the ecological protection
 red line (`ecological_red_line`), beyond `tolerance_m2` of floating-point slack.
@@ -136,13 +141,11 @@ in m², 亩 and percent of the planned area.
 4.69 % of the planned area inside the red line.
 """,
 )
-def check_red_line_planned(ctx):
-    return overlap_check(ctx, "ecological_red_line", "boundary")
 
 
-@register(
+overlap_rule(
     "GC411", "建设范围不占用永久基本农田", "Construction zone clear of permanent basic farmland",
-    roles=("construction",), params=TOLERANCE, required=("tolerance_m2",),
+    kind="basic_farmland", role="construction",
     doc="""
 **What it checks.** No part of the construction zone lies on permanent basic farmland
 (永久基本农田, reference kind `basic_farmland`) beyond `tolerance_m2` of floating-point slack.
@@ -159,21 +162,19 @@ the area in m², 亩 and percent of the construction zone, and the overlap polyg
 `330106-JB0007` by 20 000 m² (30 亩): the rule fails.
 """,
 )
-def check_farmland_construction(ctx):
-    return overlap_check(ctx, "basic_farmland", "construction")
 
 
-@register(
+overlap_rule(
     "GC412", "规划范围与永久基本农田重叠", "Planned area overlapping permanent basic farmland",
-    roles=("boundary",), params=TOLERANCE, required=("tolerance_m2",),
+    kind="basic_farmland", role="boundary",
     doc="""
 **What it checks.** How much of the planned area lies on permanent basic farmland
 (`basic_farmland`), beyond `tolerance_m2` of floating-point slack.
 
-**Why.** Farmland inside a planned area is not occupied as long as it stays farmland, so the
-bundled profiles do not run this rule (the overlap is still listed in the report's
-`measurements.overlaps`). A province that wants farmland kept out of planned areas altogether can
-enable it, usually as a warning.
+**Why.** Farmland inside a planned area is not occupied as long as it stays farmland (土地管理法
+art. 35 forbids occupying it or changing its use), so the bundled profiles hold this rule at
+warning severity: the reviewer confirms that none of it is planned for construction, which GC411
+checks as an error.
 
 **How it is measured.** As GC411, with the dissolved planned area instead of the construction zone.
 
@@ -181,8 +182,6 @@ enable it, usually as a warning.
 field's id and the area inside the plan, e.g. 18 000 m² (27 亩, 0.59 %).
 """,
 )
-def check_farmland_planned(ctx):
-    return overlap_check(ctx, "basic_farmland", "boundary")
 
 
 @register(
@@ -216,15 +215,8 @@ def check_inside_udb(ctx):
     tol = float(ctx.param("tolerance_m2"))
     inside = polygonal(shapely.union_all([o.geometry for o in refs.overlaps(kind, "construction")]))
     outside = refs.outside(kind, "construction")
-    features = []
-    for fid, geom in construction.features.geometry.items():
-        part = polygonal(shapely.difference(geom, inside))
-        if part.area > tol:
-            features.append(Indicator(kind="outside_urban_development_boundary", role="construction",
-                                      layer=construction.ref.name, fid=plain_id(fid), geometry=part,
-                                      measured=float(part.area),
-                                      info=f"{part.area:,.1f} m² ({mu(part.area):,.2f} 亩) outside the "
-                                           "urban development boundary"))
+    features = features_outside(construction, inside, tol, "outside_urban_development_boundary",
+                                "the urban development boundary")
     area, pct = outside.area_m2, outside.pct_of_role
     measured = area_triplet(area) | {"pct_of_role": round(pct, 3), "text": f"{format_area(area)}, {pct:.2f}%"}
     violated = area > tol
@@ -239,9 +231,9 @@ def check_inside_udb(ctx):
                       message_zh=msg_zh, message_en=msg_en, features=features)
 
 
-@register(
+overlap_rule(
     "GC431", "建设范围不占用文物保护范围", "Construction zone clear of heritage protection ranges",
-    roles=("construction",), params=TOLERANCE, required=("tolerance_m2",),
+    kind="heritage_protection_range", role="construction",
     doc="""
 **What it checks.** No part of the construction zone lies inside a heritage site's protection
 range (文物保护单位保护范围, reference kind `heritage_protection_range`, published polygons) beyond
@@ -258,13 +250,11 @@ the construction zone; each range overlapped is listed with its name (`wwmc`) an
 naming the site.
 """,
 )
-def check_heritage_range(ctx):
-    return overlap_check(ctx, "heritage_protection_range", "construction")
 
 
-@register(
+overlap_rule(
     "GC432", "建设范围与文物建设控制地带重叠", "Construction zone in a heritage construction-control zone",
-    roles=("construction",), params=TOLERANCE, required=("tolerance_m2",),
+    kind="heritage_control_zone", role="construction", consent=True,
     doc="""
 **What it checks.** How much of the construction zone lies inside a heritage site's
 construction-control zone (建设控制地带, reference kind `heritage_control_zone`), beyond
@@ -280,8 +270,6 @@ says so; profiles make it a warning.
 (6.75 亩) and the note that the heritage office's consent is needed.
 """,
 )
-def check_heritage_control(ctx):
-    return overlap_check(ctx, "heritage_control_zone", "construction", consent=True)
 
 
 def _radius_for(level, radii: dict) -> float | None:

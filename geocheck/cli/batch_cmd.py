@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from ..batch import CheckOptions, discover, run_batch
-from ..config import find_config, load_config
 from ..references import ReferenceSet, collect_specs
 from . import cli, debug_option
+from .options import (assume_crs_option, config_option, crs_option, lang_option, profile_option, reference_option,
+                      settings)
 
 
 @cli.command("batch")
@@ -20,29 +21,30 @@ from . import cli, debug_option
               help="Folder for one report folder per submission and the summary (CSV, JSON, index.html).")
 @click.option("-j", "--jobs", "workers", type=click.IntRange(min=1), default=None,
               help="Parallel worker processes (default: number of cores).")
-@click.option("-p", "--profile", help="Rules profile for submissions whose manifest row names none.")
-@click.option("--crs", metavar="EPSG:XXXX", help="Metric CRS to measure in (default: each town's GK zone).")
-@click.option("--assume-crs", metavar="EPSG:XXXX", help="CRS for layers that carry none.")
+@profile_option
+@crs_option
+@assume_crs_option
 @click.option("--exclude", multiple=True, type=click.Path(path_type=Path),
               help="Skip this file or folder (repeatable); the output folder is always skipped.")
-@click.option("--reference", "references", multiple=True, metavar="KIND=SOURCE[:LAYER]",
-              help="Reference layer (repeatable), opened once per worker; see docs/references.md.")
+@reference_option
 @click.option("-f", "--format", "formats", multiple=True, type=click.Choice(["html", "markdown", "text"]),
               help="Report formats per submission besides report.json (repeatable; default: html).")
 @click.option("--findings/--no-findings", default=True, show_default=True,
               help="Write findings.gpkg (conflict geometries styled for QGIS) per submission.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@lang_option
 @click.option("--force", is_flag=True, help="Re-check submissions whose report is up to date.")
 @click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask distributed scheduler (geocheck[dask]).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file (default: nearest geocheck.toml).")
+@config_option
 @debug_option
 def batch_command(source, out_dir, workers, profile, crs, assume_crs, exclude, references, formats, findings, lang,
                   force, scheduler, config_path):
     """Check every submission below a folder, or those listed in a manifest CSV (path, name, profile).
 
+    A manifest row's profile overrides --profile; reference layers are opened once per worker.
+
     Exit codes: 0 all compliant, 1 some non-compliant, 2 some could not be checked.
     """
-    config = load_config(config_path) if config_path else find_config()
+    config = settings(config_path)
     options = CheckOptions(
         profile=profile or config.profile,
         crs=crs or config.crs,

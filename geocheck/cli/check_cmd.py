@@ -8,42 +8,37 @@ from pathlib import Path
 import click
 
 from ..api import check
-from ..config import find_config, load_config
 from ..references import collect_specs
 from ..report import FORMATS, render_report, write_atomic, write_findings_gpkg
 from . import cli, debug_option
+from .options import (assume_crs_option, config_option, crs_option, lang_option, profile_option, reference_option,
+                      settings)
 
 
 @cli.command("check")
 @click.argument("submission", type=click.Path(path_type=Path, readable=False))  # geocheck says why, in one line
-@click.option("-p", "--profile", help="Rules profile: a bundled name (see `geocheck profiles`) or a .toml path.")
+@profile_option
 @click.option("--boundary", "boundary", metavar="LAYER", help="Layer holding the planned area (规划范围).")
 @click.option("--construction", metavar="LAYER", help="Layer holding the construction zone (建设范围).")
 @click.option("--core", metavar="LAYER", help="Layer holding the core area (核心区).")
 @click.option("--urban-design", metavar="LAYER", help="Layer holding the urban-design area (城市设计范围).")
-@click.option("--crs", metavar="EPSG:XXXX", help="Metric CRS to measure in (default: the town's CGCS2000 3° GK zone).")
-@click.option("--assume-crs", metavar="EPSG:XXXX", help="CRS for layers that carry none (missing .prj).")
+@crs_option
+@assume_crs_option
 @click.option("--encoding", metavar="CODEC",
               help="Text encoding of Shapefile attributes / DXF layer names, e.g. GB18030 (default: .cpg, "
                    "DBF language byte, else detected).")
-@click.option("--reference", "references", multiple=True, metavar="KIND=SOURCE[:LAYER]",
-              help="Reference layer for the 4xx rules, repeatable: KIND is ecological_red_line, basic_farmland, "
-                   "urban_development_boundary, heritage_protection_range, heritage_control_zone or heritage_points; "
-                   "SOURCE a vector file[:LAYER], a GeoTIFF mask, or postgresql://…#schema.table "
-                   "(see docs/references.md).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path),
-              help="Config file (default: nearest geocheck.toml or [tool.geocheck] in pyproject.toml).")
+@reference_option
+@config_option
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to FILE (atomically).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the html and markdown reports.")
+@lang_option
 @click.option("--findings", type=click.Path(path_type=Path), metavar="OUT.gpkg",
               help="Also write the findings' geometries, styled for QGIS, to a GeoPackage (atomically).")
 @debug_option
 def check_command(submission, profile, boundary, construction, core, urban_design, crs, assume_crs,
                   encoding, config_path, fmt, output, lang, findings, references):
     """Check one submission: a GeoPackage, a folder or .zip of Shapefiles, or another vector file."""
-    config = load_config(config_path) if config_path else find_config()
+    config = settings(config_path)
     roles = dict(config.roles)
     for role, value in (("boundary", boundary), ("construction", construction), ("core", core),
                         ("urban_design", urban_design)):

@@ -23,7 +23,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import ProjError
 
 from .. import crs as crs_mod
-from ..errors import CRSError, InputError
+from ..errors import CRSError, InputError, first_line
 from ..geometry import repair
 from .spec import KINDS, ReferenceKind, ReferenceSpec
 
@@ -147,10 +147,6 @@ def _pick_field(available, configured: str | None, defaults: tuple[str, ...], wh
     return None
 
 
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
 
 def _check_geometry_type(kind: ReferenceKind, gtype: str | None, label: str):
     gtype = (gtype or "Unknown").replace(" Z", "").replace(" M", "").replace("3D ", "")
@@ -186,7 +182,7 @@ class VectorReference(ReferenceSource):
             layer = spec.layer if spec.layer is not None else _choose_layer(KINDS[spec.kind], layers, label)
             info = pyogrio.read_info(path, layer=layer)
         except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
-            raise InputError(f"not a vector dataset GDAL can read ({_first_line(exc)})", label) from None
+            raise InputError(f"not a vector dataset GDAL can read ({first_line(exc)})", label) from None
         if info.get("crs") is None:
             raise CRSError("reference layer has no coordinate reference system (.prj missing?)", label)
         kind = KINDS[spec.kind]
@@ -227,7 +223,7 @@ class VectorReference(ReferenceSource):
                 self.encoding = "gb18030"
                 rows = list(self._open_collection().items(bbox=tuple(box)))
         except (fiona.errors.FionaError, OSError, ValueError) as exc:
-            raise InputError(f"cannot be read ({_first_line(exc)})", self.label) from None
+            raise InputError(f"cannot be read ({first_line(exc)})", self.label) from None
 
         def values_of(field, fallback):
             return [_plain(f.properties[field]) if field else _plain(fallback(fid)) for fid, f in rows]
@@ -296,12 +292,12 @@ class PostgisReference(ReferenceSource):
         try:
             conn = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
         except (psycopg.Error, ValueError) as exc:
-            raise InputError(f"cannot connect to PostGIS ({_first_line(exc)})", label) from None
+            raise InputError(f"cannot connect to PostGIS ({first_line(exc)})", label) from None
         try:
             return cls._describe_table(spec, conn, sql, label)
         except psycopg.Error as exc:
             conn.close()
-            raise InputError(f"cannot read the table ({_first_line(exc)})", label) from None
+            raise InputError(f"cannot read the table ({first_line(exc)})", label) from None
         except InputError:
             conn.close()
             raise
@@ -370,7 +366,7 @@ class PostgisReference(ReferenceSource):
         try:
             rows = self.conn.execute(self.sql, tuple(float(v) for v in box)).fetchall()
         except psycopg.Error as exc:
-            raise InputError(f"query failed ({_first_line(exc)})", self.label) from None
+            raise InputError(f"query failed ({first_line(exc)})", self.label) from None
         wkb = [bytes(r[3]) if r[3] is not None else None for r in rows]
         geoms = shapely.from_wkb(wkb) if wkb else np.empty(0, dtype=object)
         geoms = np.array([g if g is not None else shapely.from_wkt("POLYGON EMPTY") for g in geoms], dtype=object)
@@ -412,7 +408,7 @@ class RasterReference(ReferenceSource):
         try:
             ds = rasterio.open(spec.source)
         except (RasterioError, OSError) as exc:
-            raise InputError(f"not a raster GDAL can read ({_first_line(exc)})", label) from None
+            raise InputError(f"not a raster GDAL can read ({first_line(exc)})", label) from None
         if KINDS[spec.kind].geometry != "polygon":
             ds.close()
             raise InputError(f"a raster mask cannot hold {KINDS[spec.kind].title_en}", label)

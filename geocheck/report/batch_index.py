@@ -6,6 +6,9 @@ from pathlib import Path
 
 from jinja2 import Environment, select_autoescape
 
+from ..findings import Verdict
+from .i18n import bilingual_verdict
+
 TEMPLATE = """<!doctype html>
 <html lang="zh">
 <head><meta charset="utf-8"><title>geocheck 批量检查 batch summary</title>
@@ -47,8 +50,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 </body></html>
 """
 
-LABELS = {"compliant": "符合 compliant", "non_compliant": "不符合 non-compliant", "error": "无法检查 error",
-          "not_checked": "未检查 not checked"}
+LABELS = {v.value: bilingual_verdict(v) for v in Verdict} | {"not_checked": "未检查 — not checked"}
 
 
 def _km2(m2):

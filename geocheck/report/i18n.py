@@ -17,6 +17,18 @@ VERDICT = {
     "en": {Verdict.COMPLIANT: "Compliant", Verdict.NON_COMPLIANT: "Non-compliant", Verdict.ERROR: "Could not check"},
 }
 
+
+
+def bilingual_status(status: Status) -> str:
+    """'不通过 fail': the terminal and batch summaries print both languages at once."""
+    return f"{STATUS['zh'][status]} {status.value}"
+
+
+def bilingual_verdict(verdict: Verdict) -> str:
+    """'不符合要求 — non-compliant'."""
+    return f"{VERDICT['zh'][verdict]} — {VERDICT['en'][verdict].lower()}"
+
+
 WORDS = {
     "zh": {
         "title": "特色小镇规划成果合规性审查报告",

@@ -11,14 +11,11 @@ from rich.text import Text
 from ..findings import Report, Status, Verdict
 from ..roles import ROLES
 from ..units import format_area, group_digits
+from .i18n import bilingual_status, bilingual_verdict
 
 STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.WARN: "yellow", Status.SKIP: "dim"}
-STATUS_LABEL = {Status.PASS: "通过 pass", Status.FAIL: "不通过 FAIL", Status.WARN: "警告 warn", Status.SKIP: "跳过 skip"}
-VERDICT_LABEL = {
-    Verdict.COMPLIANT: ("符合要求 — compliant", "bold green"),
-    Verdict.NON_COMPLIANT: ("不符合要求 — non-compliant", "bold red"),
-    Verdict.ERROR: ("无法检查 — could not check", "bold red"),
-}
+STATUS_LABEL = {s: bilingual_status(s) for s in Status}
+VERDICT_STYLE = {Verdict.COMPLIANT: "bold green", Verdict.NON_COMPLIANT: "bold red", Verdict.ERROR: "bold red"}
 
 
 def render_text(report: Report, *, color: bool | None = None, width: int | None = None) -> str:
@@ -77,9 +74,8 @@ def print_report(report: Report, console: Console) -> None:
         for note in report.notes:
             console.print(Text(f"注 note: {note['zh']} / {note['en']}", style="yellow"))
         s = report.summary
-        console.print(f"通过 pass {s['pass']} · 不通过 fail {s['fail']} · 警告 warn {s['warn']} · 跳过 skip {s['skip']}")
-    label, style = VERDICT_LABEL[report.verdict]
-    console.print(Text(f"结论 verdict: {label}", style=style))
+        console.print(" · ".join(f"{STATUS_LABEL[st]} {s[st.value]}" for st in Status))
+    console.print(Text(f"结论 verdict: {bilingual_verdict(report.verdict)}", style=VERDICT_STYLE[report.verdict]))
 
 
 def _threshold_text(threshold: dict | None) -> str:

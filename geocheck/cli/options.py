@@ -1,0 +1,33 @@
+"""Options shared by `geocheck check` and `geocheck batch`, defined once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..config import Config, find_config, load_config
+from ..report.i18n import LANGS
+
+profile_option = click.option(
+    "-p", "--profile", help="Rules profile: a bundled name (see `geocheck profiles`) or a .toml path.")
+crs_option = click.option(
+    "--crs", metavar="EPSG:XXXX", help="Metric CRS to measure in (default: the town's CGCS2000 3° GK zone).")
+assume_crs_option = click.option(
+    "--assume-crs", metavar="EPSG:XXXX", help="CRS for layers that carry none (missing .prj).")
+reference_option = click.option(
+    "--reference", "references", multiple=True, metavar="KIND=SOURCE[:LAYER]",
+    help="Reference layer for the 4xx rules, repeatable: KIND is ecological_red_line, basic_farmland, "
+         "urban_development_boundary, heritage_protection_range, heritage_control_zone or heritage_points; "
+         "SOURCE a vector file[:LAYER], a GeoTIFF mask, or postgresql://…#schema.table (see docs/references.md).")
+config_option = click.option(
+    "--config", "config_path", type=click.Path(path_type=Path),
+    help="Config file (default: nearest geocheck.toml or [tool.geocheck] in pyproject.toml).")
+lang_option = click.option(
+    "--lang", type=click.Choice(LANGS), default="zh", show_default=True,
+    help="Language of the HTML and Markdown reports.")
+
+
+def settings(config_path: Path | None) -> Config:
+    """The config named by --config, else the nearest one found from the working directory."""
+    return load_config(config_path) if config_path else find_config()
