@@ -370,7 +370,7 @@ def _run_on_dask(jobs, out_dir, options, force, address, record):
     except ImportError:
         raise GeocheckError("--scheduler needs the Dask extra: pip install 'geocheck[dask]'") from None
     try:
-        client = Client(address, timeout="10s")
+        client = Client(address)  # connect timeout: dask config distributed.comm.timeouts.connect
     except (OSError, TimeoutError) as exc:
         raise GeocheckError(f"cannot reach Dask scheduler {address} ({exc})") from None
     with client:
