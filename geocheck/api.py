@@ -111,6 +111,7 @@ def measurements(sub: Submission, prof: Profile) -> dict:
         "core_area_m2": area("core"),
         "core_area_geodesic_m2": area("core", True),
         "urban_design_area_m2": area("urban_design"),
+        "urban_design_area_geodesic_m2": area("urban_design", True),
         "urban_design_coverage_pct": (coverage_pct(core, design)[0]
                                       if core is not None and design is not None else None),
     }

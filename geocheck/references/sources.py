@@ -24,7 +24,7 @@ from pyproj.exceptions import ProjError
 
 from .. import crs as crs_mod
 from ..errors import CRSError, InputError, first_line
-from ..geometry import repair
+from ..geometry import EMPTY_POLYGON, repair
 from .spec import KINDS, ReferenceKind, ReferenceSpec
 
 BBOX_DENSIFY_PTS = 21  # points per edge when the submission's box changes CRS
@@ -369,7 +369,7 @@ class PostgisReference(ReferenceSource):
             raise InputError(f"query failed ({first_line(exc)})", self.label) from None
         wkb = [bytes(r[3]) if r[3] is not None else None for r in rows]
         geoms = shapely.from_wkb(wkb) if wkb else np.empty(0, dtype=object)
-        geoms = np.array([g if g is not None else shapely.from_wkt("POLYGON EMPTY") for g in geoms], dtype=object)
+        geoms = np.array([g if g is not None else EMPTY_POLYGON for g in geoms], dtype=object)
         return [_plain(r[0]) for r in rows], [r[1] for r in rows], [r[2] for r in rows], geoms
 
     def close(self) -> None:

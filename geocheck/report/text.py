@@ -11,7 +11,7 @@ from rich.text import Text
 from ..findings import Report, Status, Verdict
 from ..roles import ROLES
 from ..units import format_area, group_digits
-from .i18n import bilingual_status, bilingual_verdict
+from .i18n import AREA_ROWS, bilingual_status, bilingual_verdict, measured_text, threshold_text
 
 STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.WARN: "yellow", Status.SKIP: "dim"}
 STATUS_LABEL = {s: bilingual_status(s) for s in Status}
@@ -49,8 +49,7 @@ def print_report(report: Report, console: Console) -> None:
         areas = Table(title="面积 Areas (平面 projected; 椭球 geodesic)", title_justify="left")
         for col in ("角色 role", "平面面积 projected", "椭球面积 geodesic m²"):
             areas.add_column(col)
-        for key, name in (("planned_area", "boundary"), ("construction_area", "construction"),
-                          ("core_area", "core"), ("urban_design_area", "urban_design")):
+        for name, key in AREA_ROWS:
             value = m.get(f"{key}_m2")
             geodesic = m.get(f"{key}_geodesic_m2")
             areas.add_row(f"{ROLES[name].title_zh} {ROLES[name].title_en}", format_area(value),
@@ -62,7 +61,7 @@ def print_report(report: Report, console: Console) -> None:
         for c in report.checks:
             checks.add_row(c.code, f"{c.title_zh} {c.title_en}",
                            Text(STATUS_LABEL[c.status], style=STATUS_STYLE[c.status]),
-                           (c.measured or {}).get("text", ""), _threshold_text(c.threshold))
+                           measured_text(c), threshold_text(c, "en"))
         console.print(checks)
         console.print(Text("说明与依据 Findings and sources", style="bold"))
         for c in report.checks:
@@ -77,10 +76,3 @@ def print_report(report: Report, console: Console) -> None:
         console.print(" · ".join(f"{STATUS_LABEL[st]} {s[st.value]}" for st in Status))
     console.print(Text(f"结论 verdict: {bilingual_verdict(report.verdict)}", style=VERDICT_STYLE[report.verdict]))
 
-
-def _threshold_text(threshold: dict | None) -> str:
-    if not threshold:
-        return ""
-    if "text_en" in threshold:
-        return threshold["text_en"]
-    return threshold.get("text", "")
