@@ -29,7 +29,8 @@ from typing import Callable, Iterable
 
 from . import __version__
 from .errors import GeocheckError, InputError
-from .report import write_atomic
+from .findings import Report
+from .report import to_json, write_atomic
 
 SUBMISSION_FILE_SUFFIXES = {".gpkg", ".zip", ".geojson", ".json", ".dxf", ".kml"}
 REPORT_NAME = "report.json"
@@ -107,12 +108,8 @@ def discover(source: str | Path, *, exclude: Iterable[str | Path] = ()) -> list[
             dirs[:] = []
             continue
         dirs.sort()
-        if here != source and (here.suffix.lower() == ".gdb" or any(f.lower().endswith(".shp") for f in files)):
+        if here.suffix.lower() == ".gdb" or any(f.lower().endswith(".shp") for f in files):
             found.append(here)  # a File Geodatabase or a folder of Shapefiles is one submission
-            dirs[:] = []
-            continue
-        if here == source and any(f.lower().endswith(".shp") for f in files):
-            found.append(here)
             dirs[:] = []
             continue
         dirs[:] = [d for d in dirs if (here / d).resolve() not in skip]
@@ -207,21 +204,15 @@ def check_job(job: Job, options: CheckOptions, out_dir: str, force: bool = False
     try:
         report = _check(job, options)
     except GeocheckError as exc:
-        from .findings import Report
-
         report = Report.failed(__version__, job.path, str(exc))
     except Exception as exc:  # a bug on one submission must not stop the batch
-        from .findings import Report
-
         report = Report.failed(__version__, job.path, f"internal error: {type(exc).__name__}: {exc}")
     try:
         _write_formats(report, options, folder)
     except Exception as exc:  # a report that cannot be drawn must not stop the batch either
-        from .findings import Report
-
         report = Report.failed(__version__, job.path, f"could not write the report: {type(exc).__name__}: {exc}")
     data = report.to_dict()
-    write_atomic(report_file, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    write_atomic(report_file, to_json(report))
     write_atomic(fp_file, fp)
     outcome = outcome_from_report(job, data, options)
     outcome.seconds = time.perf_counter() - start
