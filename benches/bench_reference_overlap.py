@@ -45,9 +45,23 @@ REPO = HERE.parent
 LON0, LON1, LAT0, LAT1 = 118.0, 123.0, 27.0, 31.0
 NX, NY, NVERT = 250, 200, 210  # 50 000 polygons × 210 vertices
 CELL = 0.02
+RED_LINE_SEED, TOWN_SEED = 20240601, 7
+TOWN_AREA_M2 = 3.0e6
 
 
 # --------------------------------------------------------------------------- data
+
+
+def is_cached(marker: Path, params: dict) -> bool:
+    """Whether a generation with these parameters ran to its end (its marker is written last)."""
+    try:
+        return json.loads(marker.read_text(encoding="utf-8")) == params
+    except (OSError, ValueError):
+        return False
+
+
+def mark_cached(marker: Path, params: dict) -> None:
+    marker.write_text(json.dumps(params, sort_keys=True), encoding="utf-8")
 
 
 def make_red_line(cache: Path, log) -> dict[str, Path]:
@@ -56,10 +70,14 @@ def make_red_line(cache: Path, log) -> dict[str, Path]:
     import shapely
 
     out = {"gpkg": cache / "red_line.gpkg", "shp": cache / "red_line.shp", "small": cache / "red_line_small.gpkg"}
-    if all(p.exists() for p in out.values()) and (cache / "red_line.qix").exists():
+    marker = cache / "red_line.generated.json"
+    params = {"lon": [LON0, LON1], "lat": [LAT0, LAT1], "grid": [NX, NY], "vertices": NVERT, "cell": CELL,
+              "seed": RED_LINE_SEED, "files": sorted(p.name for p in out.values())}
+    if is_cached(marker, params):
         return out
+    marker.unlink(missing_ok=True)
     t = time.perf_counter()
-    rng = np.random.default_rng(20240601)
+    rng = np.random.default_rng(RED_LINE_SEED)
     n = NX * NY
     i, j = np.meshgrid(np.arange(NX), np.arange(NY))
     cx = LON0 + (i.ravel() + 0.5 + rng.uniform(-0.05, 0.05, n)) * CELL
@@ -85,6 +103,7 @@ def make_red_line(cache: Path, log) -> dict[str, Path]:
     pyogrio.write_dataframe(gdf, out["gpkg"], layer="生态保护红线")
     pyogrio.write_dataframe(gdf, out["shp"], encoding="UTF-8", layer_options={"SPATIAL_INDEX": "YES"})
     pyogrio.write_dataframe(gdf.iloc[::10], out["small"], layer="生态保护红线")
+    mark_cached(marker, params)
     verts = int(shapely.get_num_coordinates(polys).sum())
     log(f"generated {n:,} red-line polygons, {verts:,} vertices, in {time.perf_counter() - t:.0f} s "
         f"(gpkg {out['gpkg'].stat().st_size / 2**20:.0f} MiB, shp {out['shp'].stat().st_size / 2**20:.0f} MiB)")
@@ -98,26 +117,32 @@ def make_towns(cache: Path, count: int) -> list[Path]:
     import shapely
     from pyproj import Transformer
 
+    from geocheck.crs import gk_cm_epsg
+
     folder = cache / f"towns_{count}"
     paths = [folder / f"town_{k:03d}.gpkg" for k in range(count)]
-    if all(p.exists() for p in paths):
+    marker = folder / "generated.json"
+    params = {"count": count, "seed": TOWN_SEED, "lon": [LON0 + 0.2, LON1 - 0.2], "lat": [LAT0 + 0.2, LAT1 - 0.2],
+              "area_m2": TOWN_AREA_M2}
+    if is_cached(marker, params):
         return paths
     folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(7)
+    marker.unlink(missing_ok=True)
+    rng = np.random.default_rng(TOWN_SEED)
     theta = np.linspace(0, 2 * np.pi, 96, endpoint=False)
     for k, path in enumerate(paths):
         lon, lat = rng.uniform(LON0 + 0.2, LON1 - 0.2), rng.uniform(LAT0 + 0.2, LAT1 - 0.2)
-        zone = int(np.floor((lon + 1.5) / 3))
-        epsg = 4534 + zone - 25
+        epsg = gk_cm_epsg(lon)
         x, y = Transformer.from_crs(4490, epsg, always_xy=True).transform(lon, lat)
         r = 977 * (1 + 0.12 * np.sin(3 * theta + k) + 0.05 * np.cos(5 * theta))
         planned = shapely.Polygon(np.column_stack([x + r * np.cos(theta), y + r * np.sin(theta)]))
-        planned = shapely.affinity.scale(planned, *(2 * [np.sqrt(3.0e6 / planned.area)]))
+        planned = shapely.affinity.scale(planned, *(2 * [np.sqrt(TOWN_AREA_M2 / planned.area)]))
         core = shapely.affinity.scale(planned, *(2 * [np.sqrt(1.0 / 3.0)]))
         if path.exists():
             path.unlink()
         pyogrio.write_dataframe(gpd.GeoDataFrame(geometry=[planned], crs=epsg), path, layer="规划范围")
         pyogrio.write_dataframe(gpd.GeoDataFrame(geometry=[core], crs=epsg), path, layer="建设用地")
+    mark_cached(marker, params)
     return paths
 
 
@@ -249,6 +274,8 @@ def main() -> None:
     ap.add_argument("--profile")
     ap.add_argument("--town", action="append", dest="town_list", default=[])
     args = ap.parse_args()
+    if args.towns < 1 or args.naive_towns < 1:
+        ap.error("--towns and --naive-towns must be at least 1 (each approach needs a town to time)")
     if args.worker:
         args.towns = args.town_list
         result = WORKERS[args.worker](args)

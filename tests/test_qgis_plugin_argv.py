@@ -4,6 +4,8 @@ process runner (with a stand-in executable), the findings-layer order and the pl
 from __future__ import annotations
 
 import configparser
+import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -12,6 +14,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from geocheck.references.spec import KINDS
+from geocheck.report import FORMATS
+from geocheck.report.i18n import LANGS
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "qgis_plugin"))
@@ -37,9 +42,9 @@ def test_check_all_options():
     assert argv == [
         EXE, "check", "/d/town.gpkg", "--profile", "zhejiang-2015",
         "--reference", "ecological_red_line=/r/red line.shp",  # kind order, not dict order
-        "--reference", "heritage_points=/r/文物.gpkg:文物保护单位",
+        "--reference", "heritage_points=/r/文物.gpkg:文物保护单位", "--lang", "en",
         "--format", "html", "-o", "/out/report.html",
-        "--findings", "/out/findings.gpkg", "--lang", "en"]
+        "--findings", "/out/findings.gpkg"]
 
 
 def test_paths_are_single_items_without_quoting():
@@ -49,9 +54,20 @@ def test_paths_are_single_items_without_quoting():
 
 
 @pytest.mark.parametrize("report, fmt", [("/o/r.html", "html"), ("/o/r.HTM", "html"),
-                                         ("/o/r.json", "json"), ("/o/r.txt", "text"), ("/o/r", "html")])
+                                         ("/o/r.json", "json"), ("/o/r.txt", "text"), ("/o/r.md", "markdown"),
+                                         ("/o/r", "html")])
 def test_report_format_follows_the_extension(report, fmt):
     assert gc.check_argv(EXE, "/d/t.gpkg", report=report)[-4:] == ["--format", fmt, "-o", report]
+
+
+def test_report_formats_and_langs_are_geochecks():
+    assert {"html", *gc.REPORT_FORMATS.values()} <= set(FORMATS)
+    assert gc.LANGS == list(LANGS)
+
+
+@pytest.mark.parametrize("index, lang", [(0, None), (1, "zh"), (2, "en"), (3, None)])
+def test_lang_value(index, lang):
+    assert gc.lang_value(index) == lang
 
 
 @pytest.mark.parametrize("index, path, expected", [
@@ -67,11 +83,15 @@ def test_no_profile_option_when_geocheck_chooses():
 
 def test_bundled_profiles_match_rules_folder():
     assert sorted(gc.PROFILES) == sorted(p.stem for p in (REPO / "rules").glob("*.toml"))
+    # The dialog's Profile is an enum chosen by position (PROFILE=2 in saved models and
+    # scripts): new profiles may only be appended.
+    assert gc.PROFILES[:4] == ["generic", "zhejiang-2015", "gansu", "national-2021"]
 
 
 def test_reference_kinds_match_geocheck():
-    spec = pytest.importorskip("geocheck.references.spec")
-    assert gc.REFERENCE_KINDS == list(spec.KINDS)
+    assert list(gc.REFERENCE_KINDS) == list(KINDS)  # same kinds, same order
+    assert {k: geometry for k, (geometry, _label) in gc.REFERENCE_KINDS.items()} == \
+        {k: kind.geometry for k, kind in KINDS.items()}
 
 
 @pytest.mark.parametrize("kind, source, arg", [
@@ -79,8 +99,6 @@ def test_reference_kinds_match_geocheck():
     ("basic_farmland", "/r/jbnt.gpkg|layername=永久基本农田|subset=\"a\"=1",
      "basic_farmland=/r/jbnt.gpkg:永久基本农田"),
     ("heritage_control_zone", "/r/ww.gpkg|layerid=1", "heritage_control_zone=/r/ww.gpkg"),
-    ("urban_development_boundary", "/vsizip//r/kfbj.zip/kfbj.shp",
-     "urban_development_boundary=/vsizip//r/kfbj.zip/kfbj.shp"),
 ])
 def test_reference_arg(kind, source, arg):
     assert gc.reference_arg(kind, source) == arg
@@ -89,6 +107,22 @@ def test_reference_arg(kind, source, arg):
 def test_unknown_reference_kind_is_refused():
     with pytest.raises(ValueError):
         gc.reference_arg("river", "/r/river.gpkg")
+
+
+def test_virtual_reference_file_is_refused():
+    # geocheck cannot open GDAL's /vsizip/ paths (a layer inside a .zip): it says "does not exist".
+    with pytest.raises(ValueError, match="inside an archive"):
+        gc.reference_arg("urban_development_boundary", "/vsizip//r/kfbj.zip/kfbj.shp")
+
+
+def test_reference_problem(tmp_path):
+    ref = tmp_path / "红线.gpkg"
+    ref.write_bytes(b"")
+    assert gc.reference_problem(f"{ref}|layername=红线") is None
+    assert gc.reference_problem(str(tmp_path)) is None  # a folder dataset (.gdb)
+    assert gc.reference_problem("/vsizip//r/kfbj.zip/kfbj.shp|layername=kfbj") == (
+        "/vsizip//r/kfbj.zip/kfbj.shp is inside an archive or a virtual file system, which geocheck cannot read")
+    assert gc.reference_problem(f"{tmp_path}/gone.gpkg|layername=x") == f"{tmp_path}/gone.gpkg is not a file on disk"
 
 
 @pytest.mark.parametrize("source, path", [
@@ -119,10 +153,10 @@ def test_batch_minimal_leaves_jobs_to_geocheck():
 
 def test_batch_all_options():
     argv = gc.batch_argv(EXE, "/in/manifest.csv", "/out", profile="/p/省.toml", jobs=4, force=True,
-                         references={"basic_farmland": "/r/jbnt.gpkg|layername=jbnt"},
+                         references={"basic_farmland": "/r/jbnt.gpkg|layername=jbnt"}, lang="en",
                          scheduler="tcp://10.0.0.5:8786")
     assert argv == [EXE, "batch", "/in/manifest.csv", "--out", "/out", "--profile", "/p/省.toml",
-                    "--reference", "basic_farmland=/r/jbnt.gpkg:jbnt", "-j", "4", "--force",
+                    "--reference", "basic_farmland=/r/jbnt.gpkg:jbnt", "--lang", "en", "-j", "4", "--force",
                     "--scheduler", "tcp://10.0.0.5:8786"]
 
 
@@ -189,6 +223,46 @@ def test_cancel_stops_the_child_and_its_workers(tmp_path):
     assert not Path(f"/proc/{worker}").exists() or "Z" in Path(f"/proc/{worker}/stat").read_text().split()[2]
 
 
+def test_cancel_returns_while_a_stray_process_holds_the_pipes(tmp_path):
+    # A process outside geocheck's process group (here a detached `sleep`) keeps stdout and
+    # stderr open after geocheck has stopped; run() must not wait for it to end.
+    stray = tmp_path / "stray"
+    argv = stand_in(tmp_path, f"""
+        import subprocess, time
+        stray = subprocess.Popen(["sleep", "60"], start_new_session=True)
+        open({str(stray)!r}, "w").write(str(stray.pid))
+        print("started", flush=True)
+        time.sleep(60)
+    """)
+    lines = []
+    started = time.monotonic()
+    try:
+        result = runner.run(argv, on_line=lambda s, l: lines.append(l), is_canceled=lambda: bool(lines))
+        elapsed = time.monotonic() - started
+    finally:
+        os.kill(int(stray.read_text()), signal.SIGKILL)
+    assert result.canceled and lines == ["started"]
+    assert elapsed < 5, elapsed  # the child stops at once; the readers get 2 s, not the stray's 60
+
+
+def test_cancel_on_windows_kills_the_tree_at_once(monkeypatch):
+    # No Ctrl-C can reach a console-less child of QGIS on Windows: no 5 s wait for one.
+    calls = []
+
+    class Proc:
+        pid = 4242
+
+        def wait(self, timeout=None):
+            calls.append(("wait", timeout))
+            return 1
+
+    monkeypatch.setattr(runner.sys, "platform", "win32")
+    monkeypatch.setattr(subprocess, "CREATE_NO_WINDOW", 0x08000000, raising=False)
+    monkeypatch.setattr(subprocess, "run", lambda argv, **kw: calls.append(("run", argv)))
+    runner._stop(Proc())
+    assert calls == [("run", ["taskkill", "/T", "/F", "/PID", "4242"]), ("wait", None)]
+
+
 @pytest.mark.parametrize("stderr, message", [
     (["geocheck: error: /d/x.gpkg: does not exist"], "/d/x.gpkg: does not exist"),
     (["Usage: geocheck check [OPTIONS] SUBMISSION", "Try 'geocheck check -h' for help.", "",
@@ -198,6 +272,20 @@ def test_cancel_stops_the_child_and_its_workers(tmp_path):
 ])
 def test_error_message(stderr, message):
     assert runner.error_message(stderr, 2) == message
+
+
+def test_failed_submissions_from_batch_stdout():
+    # What `geocheck batch` prints when some submissions cannot be checked (exit 2, empty stderr).
+    stdout = ["[1/4] broken: error (in/broken.gpkg: not a vector dataset GDAL can read ('x' not recognized (y)))",
+              "[2/4] 镇甲: compliant",
+              "[3/4] old: error [unchanged] (old.gpkg: no planned area)",
+              "[4/4] town b: non_compliant [unchanged]",
+              "4 submissions: 1 compliant, 1 non-compliant, 2 could not be checked; summary in out/summary.csv"]
+    assert runner.failed_submissions(stdout) == [
+        "broken: in/broken.gpkg: not a vector dataset GDAL can read ('x' not recognized (y))",
+        "old: old.gpkg: no planned area"]
+    assert runner.failed_submissions(stdout[1:2]) == []
+    assert runner.explicit_error([]) is None
 
 
 @pytest.mark.parametrize("line, parsed", [
@@ -234,7 +322,7 @@ def test_pure_modules_do_not_import_qgis():
 
 # -- findings GeoPackage layer order ----------------------------------------------------------
 def test_feature_layers_polygons_below_points(tmp_path):
-    gpd = pytest.importorskip("geopandas")
+    import geopandas as gpd
     from shapely import Point, box
 
     path = tmp_path / "findings.gpkg"
@@ -244,14 +332,15 @@ def test_feature_layers_polygons_below_points(tmp_path):
 
 
 # -- the plugin zip ---------------------------------------------------------------------------
-def build(out: Path) -> Path:
+def build_zip(out: Path) -> Path:
+    """Build the plugin zip as the docs say (test_qgis_plugin_qgis.py installs it in QGIS)."""
     done = subprocess.run([sys.executable, str(REPO / "qgis_plugin" / "build_plugin_zip.py"), str(out)],
                           capture_output=True, text=True, check=True)
     return Path(done.stdout.strip())
 
 
 def test_plugin_zip_is_reproducible_and_complete(tmp_path):
-    first, second = build(tmp_path / "a"), build(tmp_path / "b")
+    first, second = build_zip(tmp_path / "a"), build_zip(tmp_path / "b")
     assert first.name == second.name == "geocheck_qgis-0.1.0.zip"
     assert first.read_bytes() == second.read_bytes()
     with zipfile.ZipFile(first) as zf:

@@ -2,38 +2,37 @@
 
 PyQGIS only imports under Debian's /usr/bin/python3, not the interpreter running pytest, so
 one PyQGIS session (DRIVER below) runs every scenario in a subprocess and writes its results
-as JSON; the tests assert on those. A second test installs the built zip into a throw-away
-QGIS profile and drives /usr/bin/qgis_process.bin.
+as JSON; the tests assert on those. The scenarios run the real geocheck CLI, except cancelling,
+which needs a geocheck that is slow on purpose (STAND_IN). A second test installs the built zip
+into a throw-away QGIS profile and drives /usr/bin/qgis_process.bin.
 
-Without QGIS these tests skip, except under CI=true, where they fail. Tests that need a
-geocheck CLI feature (--format html, --findings, --reference, --lang, `geocheck batch`) skip
-while the installed geocheck lacks it, again only outside CI.
+Without QGIS these tests skip, except under CI=true, where they fail (report_tools.require).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import shlex
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
+import pyogrio
 import pytest
+from report_tools import qgis_python, require
+from test_qgis_plugin_argv import build_zip
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_data"
-SYSTEM_PYTHON = "/usr/bin/python3"
 # Not the `qgis_process` wrapper: it passes --noversioncheck, which 3.22 rejects.
 QGIS_PROCESS = "/usr/bin/qgis_process.bin"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def unavailable(reason: str):
-    if IN_CI:
-        pytest.fail(f"{reason} (required when CI=true)")
-    pytest.skip(reason)
 
 
 def geocheck_executable() -> str:
@@ -41,8 +40,7 @@ def geocheck_executable() -> str:
     # Python by the working directory the plugin runs geocheck in.
     beside = Path(sys.executable).with_name("geocheck")
     found = str(beside) if beside.exists() else shutil.which("geocheck")
-    if not found:
-        unavailable("the geocheck executable is not installed")
+    require("the geocheck executable", None if found else "not installed beside pytest's Python or on PATH")
     return found
 
 
@@ -58,69 +56,15 @@ def qgis_env(home: Path, extra_path: str | None = None) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def pyqgis():
-    if not Path(SYSTEM_PYTHON).exists():
-        unavailable(f"{SYSTEM_PYTHON} not found")
-    probe = subprocess.run([SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True, text=True,
-                           env={"PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen"})
-    if probe.returncode != 0:
-        unavailable("PyQGIS is not installed (apt-get install qgis python3-qgis)")
-
-
-@pytest.fixture(scope="module")
-def cli_help() -> dict[str, str]:
-    """`geocheck check --help` and `geocheck batch --help` ("" if there is no batch command)."""
-    exe = geocheck_executable()
-    out = {}
-    for command in ("check", "batch"):
-        done = subprocess.run([exe, command, "--help"], capture_output=True, text=True)
-        out[command] = done.stdout if done.returncode == 0 else ""
-    return out
-
-
-def require_cli(cli_help: dict[str, str], command: str, marker: str) -> None:
-    """Skip (outside CI) while the geocheck CLI lacks a feature the plugin relies on."""
-    if marker not in cli_help[command]:
-        unavailable(f"geocheck {command} has no {marker.strip()} yet")
-
-
 # --------------------------------------------------------------------------------------------
-# A stand-in geocheck, so plugin behaviour that needs no real check (loading styled findings,
-# batch outputs, cancelling) is tested whatever the real CLI does today. It logs its argv.
+# A stand-in geocheck for cancelling: `check` prints a line, records its pid and sleeps.
 STAND_IN = r'''
-import json, os, shutil, sys, time
+import os, sys, time
 HERE = os.path.dirname(os.path.abspath(__file__))
-argv = sys.argv[1:]
-with open(os.path.join(HERE, "argv.jsonl"), "a", encoding="utf-8") as log:
-    log.write(json.dumps(argv) + "\n")
-def opt(name):
-    return argv[argv.index(name) + 1] if name in argv else None
-if argv[0] == "check":
-    if argv[1].endswith("slow.gpkg"):
-        with open(os.path.join(HERE, "pid"), "w") as f:
-            f.write(str(os.getpid()))
-        print("checking slowly", flush=True)
-        time.sleep(120)
-        sys.exit(0)
-    if opt("--findings"):
-        shutil.copy(os.path.join(HERE, "styled.gpkg"), opt("--findings"))
-    with open(opt("-o"), "w", encoding="utf-8") as f:
-        f.write("<html><body>non_compliant</body></html>")
-    print("non_compliant: report written to " + opt("-o"))
-    sys.exit(1)
-if argv[0] == "batch":
-    out = opt("--out")
-    os.makedirs(out, exist_ok=True)
-    rows = [("镇甲", "compliant"), ("town b", "non_compliant"), ("broken c", "error (c.gpkg: unreadable)")]
-    for k, (name, verdict) in enumerate(rows, 1):
-        print(f"[{k}/{len(rows)}] {name}: {verdict}", flush=True)
-    with open(os.path.join(out, "summary.csv"), "w", encoding="utf-8") as f:
-        f.write("name,verdict\n" + "".join(f"{n},{v.split()[0]}\n" for n, v in rows))
-    for name in ("summary.json", "index.html"):
-        open(os.path.join(out, name), "w").close()
-    print("geocheck: error: 1 of 3 submissions could not be checked", file=sys.stderr)
-    sys.exit(2)
+with open(os.path.join(HERE, "pid"), "w") as f:
+    f.write(str(os.getpid()))
+print("checking slowly", flush=True)
+time.sleep(120)
 '''
 
 # --------------------------------------------------------------------------------------------
@@ -128,10 +72,7 @@ if argv[0] == "batch":
 DRIVER = r'''
 import json, os, sys, traceback
 plan = json.load(open(sys.argv[1], encoding="utf-8"))
-from qgis.core import (QgsApplication, QgsFeature, QgsField, QgsFields, QgsGeometry, QgsProject,
-                       QgsProcessingException, QgsProcessingFeedback, QgsVectorFileWriter,
-                       QgsVectorLayer, QgsWkbTypes, QgsCoordinateReferenceSystem,
-                       QgsCoordinateTransformContext, QgsFillSymbol, QgsSingleSymbolRenderer)
+from qgis.core import QgsApplication, QgsProject, QgsProcessingException, QgsProcessingFeedback, QgsVectorLayer
 QgsApplication.setPrefixPath("/usr", True)
 app = QgsApplication([], False)
 app.initQgis()
@@ -143,6 +84,9 @@ import processing
 from processing.core.ProcessingConfig import ProcessingConfig
 import geocheck_qgis
 
+# Processing's default, stated: result layers are named after their file or layername=, so the
+# findings layers keep their table names without LayerDetails.forceName.
+ProcessingConfig.setSettingValue(ProcessingConfig.PREFER_FILENAME_AS_LAYER_NAME, True)
 plugin = geocheck_qgis.classFactory(None)
 plugin.initProcessing()
 registry = QgsApplication.processingRegistry()
@@ -174,7 +118,21 @@ def style_dump(uri, name):
     return styled.renderer().dump() if styled.isValid() else None
 
 
+def add_project_layers(spec):
+    """Reference layers that exist only as project layers (their source is no plain path, so
+    Processing would not open it from a string): passed by layer id, as the dialog does."""
+    for param, uri in spec.get("project_layers", {}).items():
+        name = os.path.splitext(os.path.basename(uri.split("|")[0]))[0]
+        layer = QgsVectorLayer(uri, name, "ogr")
+        assert layer.isValid(), uri
+        QgsProject.instance().addMapLayer(layer)
+        spec["params"][param] = layer.id()
+    for path in spec.get("delete_after_loading", []):
+        os.remove(path)
+
+
 def run(spec):
+    add_project_layers(spec)
     exe = spec.get("executable", plan["geocheck"])
     try:
         ProcessingConfig.setSettingValue("GEOCHECK_PATH", exe)
@@ -198,33 +156,10 @@ def run(spec):
                            "renderer": layer.renderer().dump(),
                            "gpkg_style": style_dump(layer.source(), layer.name())})
         out["project_layers"] = layers
-        QgsProject.instance().removeAllMapLayers()
+    QgsProject.instance().removeAllMapLayers()
     return out
 
 
-def make_styled_gpkg(path):
-    """What geocheck's --findings writes, in small: a layer with a default style in layer_styles."""
-    fields = QgsFields()
-    fields.append(QgsField("code", __import__("qgis.PyQt.QtCore", fromlist=["QVariant"]).QVariant.String))
-    options = QgsVectorFileWriter.SaveVectorOptions()
-    options.layerName = "findings_areas"
-    writer = QgsVectorFileWriter.create(path, fields, QgsWkbTypes.Polygon,
-                                        QgsCoordinateReferenceSystem("EPSG:4549"),
-                                        QgsCoordinateTransformContext(), options)
-    feature = QgsFeature(fields)
-    feature.setAttributes(["GC311"])
-    feature.setGeometry(QgsGeometry.fromWkt(
-        "POLYGON((500000 3300000, 500100 3300000, 500100 3300100, 500000 3300000))"))
-    writer.addFeature(feature)
-    del writer
-    layer = QgsVectorLayer(path + "|layername=findings_areas", "findings_areas", "ogr")
-    symbol = QgsFillSymbol.createSimple({"color": "255,0,0,120", "outline_color": "200,0,0"})
-    layer.setRenderer(QgsSingleSymbolRenderer(symbol))
-    layer.saveStyleToDatabase("geocheck", "geocheck findings", True, "")
-
-
-if plan.get("styled_gpkg"):
-    make_styled_gpkg(plan["styled_gpkg"])
 for name, spec in plan["scenarios"].items():
     results[name] = run(spec)
 json.dump(results, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False, indent=1)
@@ -240,9 +175,21 @@ def write_stand_in(folder: Path) -> Path:
     return script
 
 
+def zipped_shapefile(gpkg: Path, folder: Path) -> Path:
+    """The layer of gpkg as a Shapefile inside a .zip: QGIS opens it as /vsizip/…/NAME.shp."""
+    folder.mkdir(parents=True)
+    pyogrio.write_dataframe(pyogrio.read_dataframe(gpkg), folder / "red.shp", encoding="UTF-8")
+    with zipfile.ZipFile(folder / "red.zip", "w") as zf:
+        for part in sorted(folder.glob("red.*")):
+            if part.suffix != ".zip":
+                zf.write(part, part.name)
+    return folder / "red.zip"
+
+
 @pytest.fixture(scope="module")
-def session(pyqgis, tmp_path_factory):
+def session(tmp_path_factory):
     """Run every scenario in one PyQGIS session; returns (results, workdir)."""
+    python = qgis_python()
     work = tmp_path_factory.mktemp("qgis")
     stand_in = write_stand_in(work / "stand_in")
     batch_in = work / "batch_in"
@@ -250,16 +197,21 @@ def session(pyqgis, tmp_path_factory):
     shutil.copy(SAMPLES / "compliant_town.gpkg", batch_in / "compliant_town.gpkg")
     shutil.copytree(SAMPLES / "noncompliant_town", batch_in / "noncompliant_town")
     (batch_in / "broken.gpkg").write_bytes(b"not a GeoPackage")
+    (work / "nothing_in").mkdir()
     garbage = work / "garbage-geocheck"  # executable bit, but not a program
     garbage.write_bytes(b"\x00\x01 not an executable")
     garbage.chmod(0o755)
     ref = SAMPLES / "reference"
     heritage = ref / "heritage_sites.gpkg"
+    red_zip = zipped_shapefile(ref / "ecological_red_line.gpkg", work / "zipped")
+    gone = work / "gone" / "jbnt.gpkg"  # loaded, then deleted
+    gone.parent.mkdir()
+    shutil.copy(ref / "basic_farmland.gpkg", gone)
     check = "geocheck:check_submission"
     batch = "geocheck:batch_check"
     scenarios = {
         "compliant": {"alg": check, "params": {
-            "SUBMISSION": str(SAMPLES / "compliant_town.gpkg"), "PROFILE": 2,
+            "SUBMISSION": str(SAMPLES / "compliant_town.gpkg"), "PROFILE": 2, "LANG": 2,
             "REPORT": str(work / "compliant.json")}},
         "noncompliant_folder": {"alg": check, "params": {
             "SUBMISSION_FOLDER": str(SAMPLES / "noncompliant_town"), "PROFILE": 2,
@@ -268,7 +220,7 @@ def session(pyqgis, tmp_path_factory):
             "SUBMISSION": str(SAMPLES / "noncompliant_town" / "core_area.shp"), "PROFILE": 2}},
         "layer_source": {"alg": check, "params": {
             "SUBMISSION_LAYER": str(SAMPLES / "compliant_town.gpkg") + "|layername=核心区",
-            "PROFILE": 2, "REPORT": str(work / "layer.json")}},
+            "PROFILE": 2, "REPORT": str(work / "layer.md")}},
         "missing_file": {"alg": check, "params": {"SUBMISSION": str(work / "nowhere.gpkg")}},
         "bad_profile": {"alg": check, "params": {
             "SUBMISSION": str(SAMPLES / "compliant_town.gpkg"),
@@ -281,7 +233,6 @@ def session(pyqgis, tmp_path_factory):
         "two_submissions": {"alg": check, "params": {
             "SUBMISSION": str(SAMPLES / "compliant_town.gpkg"),
             "SUBMISSION_FOLDER": str(SAMPLES / "noncompliant_town")}},
-        # Need CLI features that are being added (see require_cli in the tests).
         "html_findings": {"alg": check, "load": True, "params": {
             "SUBMISSION_FOLDER": str(SAMPLES / "noncompliant_town"), "PROFILE": 2,
             "REPORT": str(work / "real.html"), "FINDINGS": str(work / "real_findings.gpkg")}},
@@ -293,29 +244,29 @@ def session(pyqgis, tmp_path_factory):
             "REF_HERITAGE_PROTECTION_RANGE": f"{heritage}|layername=文物保护范围",
             "REF_HERITAGE_POINTS": f"{heritage}|layername=文物保护单位",
             "REPORT": str(work / "references.json")}},
-        "lang_en": {"alg": check, "params": {
-            "SUBMISSION": str(SAMPLES / "compliant_town.gpkg"), "LANG": 2,
-            "REPORT": str(work / "en.json")}},
+        "reference_in_zip": {"alg": check, "params": {
+            "SUBMISSION": str(SAMPLES / "compliant_town.gpkg"), "PROFILE": 4},
+            "project_layers": {"REF_ECOLOGICAL_RED_LINE": f"/vsizip/{red_zip}/red.shp"}},
+        "reference_file_gone": {"alg": check, "params": {
+            "SUBMISSION": str(SAMPLES / "compliant_town.gpkg"), "PROFILE": 4},
+            "project_layers": {"REF_BASIC_FARMLAND": f"{gone}|layername=永久基本农田"},
+            "delete_after_loading": [str(gone)]},
         "batch": {"alg": batch, "params": {
-            "INPUT": str(batch_in), "OUTPUT": str(work / "batch_out"), "PROFILE": 2, "JOBS": 2}},
-        # Stand-in geocheck: plugin behaviour independent of the CLI's progress.
-        "stand_in_findings": {"alg": check, "executable": str(stand_in), "load": True, "params": {
-            "SUBMISSION": str(SAMPLES / "compliant_town.gpkg"),
-            "REPORT": str(work / "stand_in.html"), "FINDINGS": str(work / "stand_in_findings.gpkg")}},
-        "stand_in_batch": {"alg": batch, "executable": str(stand_in), "params": {
-            "INPUT": str(batch_in), "OUTPUT": str(work / "stand_in_batch"), "PROFILE": 1,
-            "JOBS": 3, "FORCE": True}},
+            "INPUT": str(batch_in), "OUTPUT": str(work / "batch_out"), "PROFILE": 2, "JOBS": 2,
+            "FORCE": True, "LANG": 2}},
+        # Into the folder "batch" has just written a summary to: a stale summary is no success.
+        "batch_nothing": {"alg": batch, "params": {
+            "INPUT": str(work / "nothing_in"), "OUTPUT": str(work / "batch_out")}},
         "stand_in_cancel": {"alg": check, "executable": str(stand_in), "cancel": True, "params": {
             "SUBMISSION": str(work / "slow.gpkg")}},
     }
-    plan = {"plugin_dir": str(REPO / "qgis_plugin"), "geocheck": geocheck_executable(),
-            "styled_gpkg": str(stand_in.parent / "styled.gpkg"), "scenarios": scenarios}
+    plan = {"plugin_dir": str(REPO / "qgis_plugin"), "geocheck": geocheck_executable(), "scenarios": scenarios}
     (work / "plan.json").write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
     (work / "driver.py").write_text(DRIVER, encoding="utf-8")
     started = time.monotonic()
-    proc = subprocess.run([SYSTEM_PYTHON, str(work / "driver.py"), str(work / "plan.json"),
+    proc = subprocess.run([python, str(work / "driver.py"), str(work / "plan.json"),
                            str(work / "results.json")], capture_output=True, text=True,
-                          env=qgis_env(work / "home"), timeout=600)
+                          env=qgis_env(work / "home"), timeout=600, check=False)
     assert proc.returncode == 0 and (work / "results.json").exists(), proc.stderr[-4000:]
     results = json.loads((work / "results.json").read_text(encoding="utf-8"))
     results["_seconds"] = time.monotonic() - started
@@ -327,9 +278,15 @@ def ok(result: dict) -> dict:
     return result["outputs"]
 
 
-def stand_in_argv(work: Path) -> list[list[str]]:
-    lines = (work / "stand_in" / "argv.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines]
+def failed(result: dict) -> str:
+    """The error of a run that must fail before or when running geocheck."""
+    assert not result["ok"], result["outputs"]
+    return result["error"]
+
+
+def command(result: dict) -> list[str]:
+    """The geocheck argv the algorithm logged (`$ …`)."""
+    return shlex.split(next(line for line in result["log"] if line.startswith("$ "))[2:])
 
 
 # -- provider ---------------------------------------------------------------------------------
@@ -340,13 +297,15 @@ def test_provider_and_algorithms_are_registered(session):
     assert provider["algorithms"] == ["geocheck:batch_check", "geocheck:check_submission"]
 
 
-# -- Check submission with today's CLI ------------------------------------------------------
-def test_compliant_gpkg(session):
+# -- Check submission ---------------------------------------------------------------------------
+def test_compliant_gpkg_in_english(session):
     results, work = session
     outputs = ok(results["compliant"])
     assert outputs["VERDICT"] == "compliant"
     assert json.loads((work / "compliant.json").read_text(encoding="utf-8"))["verdict"] == "compliant"
-    assert any("--profile zhejiang-2015" in line for line in results["compliant"]["log"])
+    argv = command(results["compliant"])
+    assert argv[argv.index("--profile") + 1] == "zhejiang-2015"
+    assert argv[argv.index("--lang") + 1] == "en"
 
 
 def test_noncompliant_is_a_successful_run_with_findings(session):
@@ -367,71 +326,102 @@ def test_shp_stands_for_its_folder_and_text_report_streams_to_the_log(session):
     assert "不符合要求" in log  # geocheck's text report, line by line
 
 
-def test_layer_source_checks_its_whole_gpkg(session):
-    results, _ = session
+def test_layer_source_checks_its_whole_gpkg_with_a_markdown_report(session):
+    results, work = session
     assert ok(results["layer_source"])["VERDICT"] == "compliant"
-    assert any(line.startswith("$ ") and line.split()[3] == str(SAMPLES / "compliant_town.gpkg")
-               for line in results["layer_source"]["log"])
+    argv = command(results["layer_source"])
+    assert argv[2] == str(SAMPLES / "compliant_town.gpkg")
+    assert argv[argv.index("--format") + 1] == "markdown"
+    markdown = (work / "layer.md").read_text(encoding="utf-8")
+    assert markdown.startswith("# ") and "**结论: 符合要求**" in markdown
 
 
 def test_missing_file_raises_geocheck_one_line_message(session):
     results, work = session
-    result = results["missing_file"]
-    assert not result["ok"]
-    assert result["error"] == f"{work / 'nowhere.gpkg'}: does not exist"
+    assert failed(results["missing_file"]) == f"{work / 'nowhere.gpkg'}: does not exist"
 
 
 def test_bad_profile_raises_one_line_message(session):
     results, _ = session
-    result = results["bad_profile"]
-    assert not result["ok"] and "\n" not in result["error"]
-    assert "no-such-profile.toml" in result["error"]
+    error = failed(results["bad_profile"])
+    assert "\n" not in error and "no-such-profile.toml" in error
 
 
 def test_missing_or_unstartable_executable_raises(session):
     results, work = session
-    missing, garbage = results["missing_executable"], results["unstartable_executable"]
-    assert not missing["ok"] and not garbage["ok"]
-    assert missing["error"].startswith(f"geocheck executable not found: {work / 'not-geocheck'}")
-    assert garbage["error"] == f"cannot start {work / 'garbage-geocheck'}: Exec format error"
+    assert failed(results["missing_executable"]).startswith(
+        f"geocheck executable not found: {work / 'not-geocheck'}")
+    assert failed(results["unstartable_executable"]) == f"cannot start {work / 'garbage-geocheck'}: Exec format error"
 
 
 def test_exactly_one_submission_input(session):
     results, _ = session
     for name in ("no_submission", "two_submissions"):
-        assert not results[name]["ok"]
-        assert "exactly one of" in results[name]["error"], results[name]["error"]
+        assert "exactly one of" in failed(results[name]), results[name]["error"]
 
 
-# -- plugin behaviour with a stand-in geocheck -------------------------------------------------
-def test_findings_load_as_layers_styled_from_the_gpkg(session):
+def first_style_colour(gpkg: Path, table: str) -> str:
+    """The first symbol layer's colour in the default style geocheck stored for a table."""
+    with contextlib.closing(sqlite3.connect(gpkg)) as db:
+        [qml] = db.execute("SELECT styleQML FROM layer_styles WHERE f_table_name = ? AND useAsDefault",
+                           (table,)).fetchone()
+    return re.search(r'<prop k="(?:line_)?color" v="([^"]+)"', qml).group(1)
+
+
+def test_html_report_and_findings_layers_styled_from_the_gpkg(session):
     results, work = session
-    result = results["stand_in_findings"]
+    result = results["html_findings"]
     outputs = ok(result)
     assert outputs["VERDICT"] == "non_compliant"
-    assert (work / "stand_in.html").exists()
-    [layer] = result["project_layers"]
-    assert layer["name"] == "findings_areas"
-    assert layer["source"] == f"{work / 'stand_in_findings.gpkg'}|layername=findings_areas"
-    assert outputs["FINDINGS_LAYERS"] == [layer["source"]]
-    assert "255,0,0,120" in layer["renderer"]  # the layer_styles colour, not a random default
-    assert layer["renderer"] == layer["gpkg_style"]
+    html = (work / "real.html").read_text(encoding="utf-8")
+    assert "<html" in html.lower()
+    gpkg = work / "real_findings.gpkg"
+    # What geocheck wrote, read without the plugin: every feature table, areas before lines before points.
+    rank = {"Polygon": 0, "LineString": 1, "Point": 2}
+    tables = [(name, kind.removeprefix("Multi")) for name, kind in pyogrio.list_layers(gpkg) if kind]
+    expected = [name for name, kind in sorted(tables, key=lambda t: rank[t[1]])]
+    assert len(expected) >= 2
+    assert outputs["FINDINGS_LAYERS"] == [f"{gpkg}|layername={name}" for name in expected]
+    layers = result["project_layers"]
+    assert sorted(layer["name"] for layer in layers) == sorted(expected)
+    for layer in layers:
+        assert layer["source"] == f"{gpkg}|layername={layer['name']}"
+        assert layer["renderer"] == layer["gpkg_style"], layer["name"]
+        # The layer_styles colour, not a random default or Processing's style.
+        assert first_style_colour(gpkg, layer["name"]) in layer["renderer"], layer["name"]
 
 
-def test_batch_outputs_counts_progress_and_exit_2_with_summary(session):
+def test_reference_layers_from_real_geocheck(session):
     results, work = session
-    result = results["stand_in_batch"]
-    outputs = ok(result)  # exit 2 after writing a summary: warnings, not a failure
-    assert outputs["TOTAL"] == 3
-    assert (outputs["COMPLIANT"], outputs["NON_COMPLIANT"], outputs["ERRORS"]) == (1, 1, 1)
-    assert outputs["SUMMARY_CSV"] == str(work / "stand_in_batch" / "summary.csv")
-    assert outputs["INDEX"] == str(work / "stand_in_batch" / "index.html")
-    assert max(result["progress"]) == 100 and round(result["progress"][0]) == 33
-    assert any(line.startswith("ERROR Some submissions could not be checked: 1 of 3")
-               for line in result["log"])
-    batch_argv = [a for a in stand_in_argv(work) if a[0] == "batch"][0]
-    assert batch_argv == ["batch", str(work / "batch_in"), "--out", str(work / "stand_in_batch"),
-                          "--profile", "generic", "-j", "3", "--force"]
+    outputs = ok(results["references"])
+    assert outputs["VERDICT"] == "compliant"
+    argv = command(results["references"])
+    given = [argv[i + 1].split("=")[0] for i, arg in enumerate(argv) if arg == "--reference"]
+    assert given == ["ecological_red_line", "basic_farmland", "urban_development_boundary",
+                     "heritage_protection_range", "heritage_points"]
+    report = json.loads((work / "references.json").read_text(encoding="utf-8"))
+    statuses = {c["code"]: c["status"] for c in report["checks"] if c["code"].startswith("GC4")}
+    # Checked against the layers given (GC412 is a warning by design); only the construction-
+    # control zone, which was not given, is skipped.
+    assert statuses == {"GC401": "pass", "GC402": "pass", "GC411": "pass", "GC412": "warn", "GC421": "pass",
+                        "GC431": "pass", "GC432": "skip", "GC433": "pass", "GC434": "pass"}
+
+
+def test_reference_layer_inside_a_zip_is_refused(session):
+    results, work = session
+    result = results["reference_in_zip"]
+    assert failed(result) == (
+        f"ecological_red_line: layer “red”: /vsizip/{work / 'zipped' / 'red.zip'}/red.shp is inside an archive "
+        "or a virtual file system, which geocheck cannot read; save it as a GeoPackage first")
+    assert not any(line.startswith("$ ") for line in result["log"])  # geocheck never ran
+
+
+def test_reference_layer_whose_file_is_gone_is_refused(session):
+    results, work = session
+    result = results["reference_file_gone"]
+    assert failed(result) == (f"basic_farmland: layer “jbnt”: {work / 'gone' / 'jbnt.gpkg'} is not a file on disk; "
+                               "save it as a GeoPackage first")
+    assert not any(line.startswith("$ ") for line in result["log"])
 
 
 def test_cancel_stops_geocheck(session):
@@ -447,87 +437,65 @@ def test_whole_session_is_quick(session):
     assert results["_seconds"] < 240, results["_seconds"]
 
 
-# -- needs CLI features being added -----------------------------------------------------------
-def test_html_report_and_findings_layers_from_real_geocheck(session, cli_help):
-    require_cli(cli_help, "check", "html")
-    require_cli(cli_help, "check", "--findings")
-    results, work = session
-    result = results["html_findings"]
-    outputs = ok(result)
-    assert outputs["VERDICT"] == "non_compliant"
-    html = (work / "real.html").read_text(encoding="utf-8")
-    assert "<html" in html.lower()
-    assert (work / "real_findings.gpkg").exists()
-    layers = result["project_layers"]
-    assert layers and len(layers) == len(outputs["FINDINGS_LAYERS"])
-    for layer in layers:
-        assert layer["source"].startswith(str(work / "real_findings.gpkg") + "|layername=")
-        assert layer["renderer"] == layer["gpkg_style"], layer["name"]
-
-
-def test_reference_layers_from_real_geocheck(session, cli_help):
-    require_cli(cli_help, "check", "--reference")
-    results, work = session
-    outputs = ok(results["references"])
-    assert outputs["VERDICT"] in ("compliant", "non_compliant")
-    command = next(line for line in results["references"]["log"] if line.startswith("$ "))
-    assert "ecological_red_line=" in command and "heritage_points=" in command
-    assert (work / "references.json").exists()
-
-
-def test_lang_from_real_geocheck(session, cli_help):
-    require_cli(cli_help, "check", "--lang")
-    results, _ = session
-    assert ok(results["lang_en"])["VERDICT"] == "compliant"
-
-
-def test_batch_from_real_geocheck(session, cli_help):
-    require_cli(cli_help, "batch", "--out")
+# -- Batch check folder ---------------------------------------------------------------------
+def test_batch_outputs_counts_progress_and_exit_2_with_summary(session):
     results, work = session
     result = results["batch"]
-    outputs = ok(result)  # one broken submission: exit 2 with a summary is not a failure
+    outputs = ok(result)  # one broken submission: exit 2 after the others ran is not a failure
     out = work / "batch_out"
-    assert (out / "summary.csv").exists() and (out / "summary.json").exists()
-    assert (out / "index.html").exists()
+    assert command(result)[1:] == ["batch", str(work / "batch_in"), "--out", str(out),
+                                   "--profile", "zhejiang-2015", "--lang", "en", "-j", "2", "--force"]
+    assert outputs["TOTAL"] == 3
     assert (outputs["COMPLIANT"], outputs["NON_COMPLIANT"], outputs["ERRORS"]) == (1, 1, 1)
-    assert (out / "compliant_town" / "report.json").exists()
-    assert max(result["progress"]) == 100
+    assert outputs["SUMMARY_CSV"] == str(out / "summary.csv") and (out / "summary.csv").exists()
+    assert outputs["SUMMARY_JSON"] == str(out / "summary.json")
+    assert outputs["INDEX"] == str(out / "index.html") and (out / "index.html").exists()
+    counts = json.loads((out / "summary.json").read_text(encoding="utf-8"))["counts"]
+    assert (counts["total"], counts["compliant"], counts["non_compliant"], counts["error"]) == (3, 1, 1, 1)
+    assert '<html lang="en">' in (out / "compliant_town" / "report.html").read_text(encoding="utf-8")
+    assert max(result["progress"]) == 100 and round(result["progress"][0]) == 33
+    # geocheck's stderr is empty here: the message comes from its `[k/n] broken: error (…)` line.
+    [error] = [line for line in result["log"] if line.startswith("ERROR ")]
+    broken = work / "batch_in" / "broken.gpkg"
+    assert error.startswith(f"ERROR Some submissions could not be checked: broken: {broken}: not a vector dataset")
+    assert "no message" not in error
+
+
+def test_batch_that_cannot_start_fails_despite_an_old_summary(session):
+    # geocheck says so on stderr (today with exit 1, a click.ClickException, not the documented 2).
+    results, work = session
+    assert failed(results["batch_nothing"]) == f"{work / 'nothing_in'}: no submissions found"
 
 
 # -- the built zip, installed into a profile, under qgis_process ------------------------------
-def test_zip_installs_and_runs_under_qgis_process(pyqgis, tmp_path):
-    if not Path(QGIS_PROCESS).exists():
-        unavailable(f"{QGIS_PROCESS} not found")
+def test_zip_installs_and_runs_under_qgis_process(tmp_path):
+    qgis_python()
+    require("qgis_process", None if Path(QGIS_PROCESS).exists() else f"{QGIS_PROCESS} not found")
     exe = geocheck_executable()
-    built = subprocess.run([sys.executable, str(REPO / "qgis_plugin" / "build_plugin_zip.py"),
-                            str(tmp_path / "dist")], capture_output=True, text=True, check=True)
-    zip_path = Path(built.stdout.strip())
     home = tmp_path / "home"
     profile = home / ".local/share/QGIS/QGIS3/profiles/default"
-    import zipfile
-    with zipfile.ZipFile(zip_path) as zf:  # what Plugins ▸ Install from ZIP does
+    with zipfile.ZipFile(build_zip(tmp_path / "dist")) as zf:  # what Plugins ▸ Install from ZIP does
         zf.extractall(profile / "python" / "plugins")
     (profile / "QGIS").mkdir(parents=True)
     (profile / "QGIS" / "QGIS3.ini").write_text("[PythonPlugins]\ngeocheck_qgis=true\n")
     # geocheck found on PATH (the default setting); appended after /usr/bin, see qgis_env.
     env = qgis_env(home, extra_path=str(Path(exe).parent))
 
-    listed = subprocess.run([QGIS_PROCESS, "list"], capture_output=True, text=True, env=env, timeout=120)
+    def qgis_process(*args):
+        return subprocess.run([QGIS_PROCESS, *args], capture_output=True, text=True, env=env, timeout=120,
+                              check=False)
+
+    listed = qgis_process("list")
     assert "geocheck:check_submission" in listed.stdout, listed.stdout[-2000:] + listed.stderr[-2000:]
     assert "geocheck:batch_check" in listed.stdout
 
-    for town, verdict in (("compliant_town.gpkg", "compliant"), ("noncompliant_town", "non_compliant")):
-        key = "--SUBMISSION" if town.endswith(".gpkg") else "--SUBMISSION_FOLDER"
-        report = tmp_path / f"{verdict}.json"
-        run = subprocess.run([QGIS_PROCESS, "--json", "run", "geocheck:check_submission",
-                              f"{key}={SAMPLES / town}", "--PROFILE=2", f"--REPORT={report}"],
-                             capture_output=True, text=True, env=env, timeout=120)
-        assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-        assert json.loads(run.stdout)["results"]["VERDICT"] == verdict
-        assert json.loads(report.read_text(encoding="utf-8"))["verdict"] == verdict
+    report = tmp_path / "non_compliant.json"
+    run = qgis_process("--json", "run", "geocheck:check_submission",
+                       f"--SUBMISSION_FOLDER={SAMPLES / 'noncompliant_town'}", "--PROFILE=2", f"--REPORT={report}")
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert json.loads(run.stdout)["results"]["VERDICT"] == "non_compliant"
+    assert json.loads(report.read_text(encoding="utf-8"))["verdict"] == "non_compliant"
 
-    failed = subprocess.run([QGIS_PROCESS, "run", "geocheck:check_submission",
-                             f"--SUBMISSION={tmp_path / 'nowhere.gpkg'}"],
-                            capture_output=True, text=True, env=env, timeout=120)
+    failed = qgis_process("run", "geocheck:check_submission", f"--SUBMISSION={tmp_path / 'nowhere.gpkg'}")
     assert failed.returncode != 0
     assert f"{tmp_path / 'nowhere.gpkg'}: does not exist" in failed.stdout + failed.stderr

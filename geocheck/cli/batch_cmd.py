@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..batch import CheckOptions, discover, run_batch
+from ..errors import InputError
 from ..references import ReferenceSet, collect_specs
 from . import cli, debug_option
 from .options import (assume_crs_option, config_option, crs_option, lang_option, profile_option, reference_option,
@@ -60,7 +61,7 @@ def batch_command(source, out_dir, workers, profile, crs, assume_crs, exclude, r
     # Reference layers inside the round's folder are not submissions.
     jobs = discover(source, exclude=[out_dir, *exclude, *(s.source for s in specs)])
     if not jobs:
-        raise click.ClickException(f"{source}: no submissions found")
+        raise InputError("holds no submission (no GeoPackage, folder of Shapefiles, .zip or .gdb)", source)
     workers = workers or os.cpu_count() or 1
     tty = sys.stdout.isatty()
 

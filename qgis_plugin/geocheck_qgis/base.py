@@ -1,4 +1,4 @@
-"""What both algorithms share: profile and reference parameters, and running geocheck."""
+"""What both algorithms share: profile, reference and language parameters, and running geocheck."""
 
 import os
 import shlex
@@ -21,14 +21,7 @@ from . import runner
 
 GEOCHECK_PATH = "GEOCHECK_PATH"  # the provider's setting: Processing ▸ Options ▸ Providers ▸ geocheck
 
-REFERENCE_LABELS = {
-    "ecological_red_line": "Ecological red line 生态保护红线",
-    "basic_farmland": "Permanent basic farmland 永久基本农田",
-    "urban_development_boundary": "Urban development boundary 城镇开发边界",
-    "heritage_protection_range": "Heritage protection range 文物保护范围",
-    "heritage_control_zone": "Heritage construction-control zone 建设控制地带",
-    "heritage_points": "Heritage sites (points) 文物保护单位",
-}
+LAYER_TYPES = {"polygon": QgsProcessing.TypeVectorPolygon, "point": QgsProcessing.TypeVectorPoint}
 
 
 def reference_param(kind):
@@ -55,20 +48,28 @@ class GeocheckAlgorithm(QgsProcessingAlgorithm):
             behavior=QgsProcessingParameterFile.File, fileFilter="Profiles (*.toml)", optional=True))
 
     def add_reference_params(self, advanced=False):
-        for kind in gc_argv.REFERENCE_KINDS:
-            types = [QgsProcessing.TypeVectorPoint if kind == "heritage_points"
-                     else QgsProcessing.TypeVectorPolygon]
+        for kind, (geometry, label) in gc_argv.REFERENCE_KINDS.items():
             param = QgsProcessingParameterVectorLayer(
-                reference_param(kind), self.tr(REFERENCE_LABELS[kind]), types=types, optional=True)
+                reference_param(kind), self.tr(label), types=[LAYER_TYPES[geometry]], optional=True)
             if advanced:
                 param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(param)
+
+    def add_lang_param(self):
+        lang = QgsProcessingParameterEnum(
+            "LANG", self.tr("Report language"), options=["geocheck default", "中文 zh", "English en"],
+            defaultValue=0)
+        lang.setFlags(lang.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        self.addParameter(lang)
 
     # -- parameter values → plain values for argv.py ---------------------------------------
     def profile(self, parameters, context):
         index = self.parameterAsEnum(parameters, "PROFILE", context)
         path = self.parameterAsFile(parameters, "PROFILE_FILE", context)
         return gc_argv.profile_value(index, os.path.abspath(path) if path else None)
+
+    def lang(self, parameters, context):
+        return gc_argv.lang_value(self.parameterAsEnum(parameters, "LANG", context))
 
     def references(self, parameters, context, feedback):
         """{kind: layer source} for the reference inputs given, as files geocheck can open."""
@@ -84,10 +85,15 @@ class GeocheckAlgorithm(QgsProcessingAlgorithm):
                 raise QgsProcessingException(
                     f"{kind}: layer “{layer.name()}” is not a file ({layer.providerType()}); "
                     "export it to a GeoPackage first")
+            source = gc_argv.absolute_source(layer.source())
+            problem = gc_argv.reference_problem(source)
+            if problem:
+                raise QgsProcessingException(
+                    f"{kind}: layer “{layer.name()}”: {problem}; save it as a GeoPackage first")
             if layer.subsetString():  # geocheck reads the whole layer
                 feedback.pushWarning(
                     f"{kind}: the layer filter of “{layer.name()}” is ignored; geocheck reads all features")
-            sources[kind] = gc_argv.absolute_source(layer.source())
+            sources[kind] = source
         return sources
 
     # -- running ---------------------------------------------------------------------------
@@ -97,9 +103,14 @@ class GeocheckAlgorithm(QgsProcessingAlgorithm):
         except runner.RunError as exc:
             raise QgsProcessingException(str(exc)) from None
 
-    def run_geocheck(self, argv, feedback, cwd):
+    def run_geocheck(self, argv, feedback, near):
         """Run geocheck, streaming its lines to feedback. Raises QgsProcessingException if it
-        cannot start; otherwise returns runner.Result (the caller decides what exit 2 means)."""
+        cannot start; otherwise returns runner.Result (the caller decides what exit 2 means).
+
+        geocheck runs in the folder `near` is (or is in), so a geocheck.toml beside the input
+        applies as it would on the command line."""
+        cwd = near if os.path.isdir(near) else os.path.dirname(near)
+        cwd = cwd if os.path.isdir(cwd) else None
         feedback.pushCommandInfo(shlex.join(argv))
 
         def on_line(_stream, line):

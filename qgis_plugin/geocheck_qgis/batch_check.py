@@ -1,7 +1,6 @@
 """Processing algorithm "Batch check folder": `geocheck batch` over a folder of submissions."""
 
 import os
-import time
 from collections import Counter
 
 from qgis.core import (
@@ -36,7 +35,8 @@ class BatchCheckFolder(GeocheckAlgorithm):
             "manifest .csv) and writes one report folder per submission plus summary.csv, "
             "summary.json and index.html to the output folder. Submissions whose inputs are "
             "unchanged since their report are skipped unless Re-check all is ticked. Some "
-            "submissions that could not be checked are reported as warnings, not as a failure.")
+            "submissions that could not be checked are reported as errors in the log, not as a "
+            "failure of the run.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(
@@ -49,6 +49,7 @@ class BatchCheckFolder(GeocheckAlgorithm):
         self.addParameter(QgsProcessingParameterBoolean(
             "FORCE", self.tr("Re-check all (also unchanged submissions)"), defaultValue=False))
         self.add_reference_params(advanced=True)
+        self.add_lang_param()
         scheduler = QgsProcessingParameterString(
             "SCHEDULER", self.tr("Dask scheduler address (empty: run on this computer)"), optional=True)
         scheduler.setFlags(scheduler.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
@@ -68,31 +69,31 @@ class BatchCheckFolder(GeocheckAlgorithm):
             self.executable(), input_path, out_dir,
             profile=self.profile(parameters, context),
             references=self.references(parameters, context, feedback),
+            lang=self.lang(parameters, context),
             jobs=self.parameterAsInt(parameters, "JOBS", context),
             force=self.parameterAsBool(parameters, "FORCE", context),
             scheduler=self.parameterAsString(parameters, "SCHEDULER", context).strip() or None)
-        cwd = input_path if os.path.isdir(input_path) else os.path.dirname(input_path)
-        started = time.time()
-        result = self.run_geocheck(argv, feedback, cwd=cwd if os.path.isdir(cwd) else None)
+        result = self.run_geocheck(argv, feedback, near=input_path)
 
-        summary_csv = os.path.join(out_dir, "summary.csv")
-        wrote_summary = os.path.exists(summary_csv) and os.path.getmtime(summary_csv) >= started - 1
-        if result.returncode == 2 and not result.canceled:
-            # Exit 2 is either "could not start the batch" (no summary) or "some submissions
-            # could not be checked" (the rest ran and the summary says which): only the first fails.
-            if not wrote_summary:
+        if not result.canceled:
+            # Exit 2 is either "could not run the batch": a one-line error on stderr and no
+            # summary; or "some submissions could not be checked": the rest ran, the summary
+            # says which, and stderr is empty: the `[k/n] name: error (reason)` lines tell why.
+            # An error on stderr fails the run whatever the exit code ("no submissions found"
+            # comes with exit 1).
+            failed = runner.failed_submissions(result.stdout)
+            if (runner.explicit_error(result.stderr) or result.returncode not in (0, 1, 2)
+                    or (result.returncode == 2 and not failed)):
                 raise self.failure(result)
-            feedback.reportError(
-                self.tr("Some submissions could not be checked: ")
-                + runner.error_message(result.stderr, result.returncode), fatalError=False)
-        elif result.returncode not in (0, 1) and not result.canceled:
-            raise self.failure(result)
+            if failed:
+                feedback.reportError(
+                    self.tr("Some submissions could not be checked: ") + "; ".join(failed), fatalError=False)
 
         verdicts = Counter(p[3] for p in map(runner.parse_progress, result.stdout) if p)
         outputs = {
             "OUTPUT": out_dir,
             "INDEX": os.path.join(out_dir, "index.html"),
-            "SUMMARY_CSV": summary_csv,
+            "SUMMARY_CSV": os.path.join(out_dir, "summary.csv"),
             "SUMMARY_JSON": os.path.join(out_dir, "summary.json"),
             "TOTAL": sum(verdicts.values()),
         }

@@ -8,8 +8,6 @@ from qgis.core import (
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputMultipleLayers,
     QgsProcessingOutputString,
-    QgsProcessingParameterDefinition,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterVectorLayer,
@@ -59,7 +57,7 @@ class CheckSubmission(GeocheckAlgorithm):
             "Runs <code>geocheck check</code> on a 特色小镇 planning submission: a GeoPackage, a .zip "
             "or folder of Shapefiles (a .shp file stands for its folder), or the file behind a "
             "layer (a GeoPackage layer stands for the whole GeoPackage).<br>"
-            "Writes the report (HTML; .json or .txt by extension) and the findings GeoPackage, "
+            "Writes the report (HTML; .json, .md or .txt by extension) and the findings GeoPackage, "
             "which loads as styled layers. VERDICT is compliant or non_compliant; a non-compliant "
             "submission is a successful run with findings. Reference layers must be file-based.")
 
@@ -76,13 +74,10 @@ class CheckSubmission(GeocheckAlgorithm):
             "SUBMISSION_LAYER", self.tr("…or the file behind this layer"), optional=True))
         self.add_profile_params()
         self.add_reference_params()
-        lang = QgsProcessingParameterEnum(
-            "LANG", self.tr("Report language"), options=["geocheck default", "中文 zh", "English en"],
-            defaultValue=0)
-        lang.setFlags(lang.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-        self.addParameter(lang)
+        self.add_lang_param()
         self.addParameter(QgsProcessingParameterFileDestination(
-            "REPORT", self.tr("Report"), fileFilter="HTML (*.html);;JSON (*.json);;Text (*.txt)",
+            "REPORT", self.tr("Report"),
+            fileFilter="HTML (*.html);;JSON (*.json);;Markdown (*.md);;Text (*.txt)",
             optional=True, createByDefault=True))
         self.addParameter(QgsProcessingParameterFileDestination(
             "FINDINGS", self.tr("Findings GeoPackage"), fileFilter="GeoPackage (*.gpkg)",
@@ -115,15 +110,12 @@ class CheckSubmission(GeocheckAlgorithm):
         report = os.path.abspath(report) if report else None
         findings = self.parameterAsFileOutput(parameters, "FINDINGS", context)
         findings = os.path.abspath(findings) if findings else None
-        lang_index = self.parameterAsEnum(parameters, "LANG", context)
         argv = gc_argv.check_argv(
             self.executable(), submission,
             profile=self.profile(parameters, context),
             references=self.references(parameters, context, feedback),
-            report=report, findings=findings,
-            lang=gc_argv.LANGS[lang_index - 1] if lang_index else None)
-        cwd = submission if os.path.isdir(submission) else os.path.dirname(submission)
-        result = self.run_geocheck(argv, feedback, cwd=cwd if os.path.isdir(cwd) else None)
+            report=report, findings=findings, lang=self.lang(parameters, context))
+        result = self.run_geocheck(argv, feedback, near=submission)
         if result.canceled:
             return {"VERDICT": "canceled"}
         if result.returncode not in VERDICTS:
@@ -145,7 +137,6 @@ class CheckSubmission(GeocheckAlgorithm):
             uri = f"{path}|layername={name}"
             details = QgsProcessingContext.LayerDetails(
                 name, context.project(), "FINDINGS", QgsProcessingUtils.LayerHint.Vector)
-            details.forceName = True  # keep the table's name even with "use file name as layer name"
             details.setPostProcessor(_GeoPackageStyle.create())
             context.addLayerToLoadOnCompletion(uri, details)
             uris.append(uri)

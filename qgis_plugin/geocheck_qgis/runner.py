@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -59,16 +60,42 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def error_message(stderr: list[str], returncode: int) -> str:
-    """geocheck's one-line error (`geocheck: error: …`), else click's `Error: …`, else the last line."""
+def explicit_error(stderr: list[str]) -> str | None:
+    """geocheck's one-line error (`geocheck: error: …`), else click's `Error: …`, else None."""
     lines = [line.strip() for line in stderr if line.strip()]
     for prefix in ("geocheck: error: ", "Error: "):
         for line in reversed(lines):
             if line.startswith(prefix):
                 return line[len(prefix):]
+    return None
+
+
+def error_message(stderr: list[str], returncode: int) -> str:
+    """explicit_error(), else the last line of stderr."""
+    lines = [line.strip() for line in stderr if line.strip()]
+    message = explicit_error(lines)
+    if message:
+        return message
     if lines:
         return lines[-1]
     return f"geocheck exited with code {returncode} and no message"
+
+
+def failed_submissions(stdout: list[str]) -> list[str]:
+    """`geocheck batch`'s `[k/n] name: error (reason)` lines as "name: reason".
+
+    These are the only account of a submission that could not be checked: batch writes them
+    to stdout and exits 2 with nothing on stderr.
+    """
+    failed = []
+    for line in stdout:
+        m = PROGRESS.match(line)
+        if m and m.group(4) == "error":
+            reason = line[m.end():].strip().removeprefix("[unchanged]").strip()
+            if reason.startswith("(") and reason.endswith(")"):
+                reason = reason[1:-1]
+            failed.append(f"{m.group(3)}: {reason}" if reason else m.group(3))
+    return failed
 
 
 def parse_progress(line: str) -> tuple[int, int, str, str] | None:
@@ -93,7 +120,7 @@ def run(argv: list[str], *, on_line: Callable[[str, str], None],
     Cancelling stops the child and its workers (see _stop) and returns canceled=True.
     Raises RunError if the executable cannot be started.
     """
-    if sys.platform == "win32":
+    if sys.platform == "win32":  # cancelling kills the tree with taskkill (see _stop)
         group = {"creationflags": subprocess.CREATE_NO_WINDOW | subprocess.CREATE_NEW_PROCESS_GROUP}
     else:  # own process group: `geocheck batch -j N` workers are stopped with it
         group = {"start_new_session": True}
@@ -117,8 +144,11 @@ def run(argv: list[str], *, on_line: Callable[[str, str], None],
         if not result.canceled and is_canceled():
             result.canceled = True
             _stop(proc)
-            readers[0].join(2)  # a stray grandchild could hold a pipe open: do not wait on it
-            readers[1].join(2)
+            # A stray process outside the group (one that left it, or a grandchild on Windows)
+            # can hold a pipe open for as long as it lives: give the readers 2 s, not more.
+            deadline = time.monotonic() + 2
+            for reader in readers:
+                reader.join(max(0.0, deadline - time.monotonic()))
             if any(r.is_alive() for r in readers):
                 break
         try:
@@ -131,31 +161,35 @@ def run(argv: list[str], *, on_line: Callable[[str, str], None],
         (result.stdout if name == "stdout" else result.stderr).append(line)
         on_line(name, line)
     result.returncode = proc.wait()
-    for stream in (proc.stdout, proc.stderr):
-        try:
-            stream.close()
-        except OSError:
-            pass
+    for stream, reader in zip((proc.stdout, proc.stderr), readers):
+        # Closing a pipe that a reader is still blocked on would wait for that read, i.e. for
+        # the stray process to end; the reader (a daemon thread) drops it at EOF instead.
+        if not reader.is_alive():
+            try:
+                stream.close()
+            except OSError:
+                pass
     return result
 
 
 def _stop(proc: subprocess.Popen, grace: float = 5.0) -> None:
-    """Interrupt like Ctrl-C (geocheck then stops cleanly, keeping finished reports), then kill."""
+    """Interrupt like Ctrl-C (geocheck then stops cleanly, keeping finished reports), then kill.
+
+    On Windows there is no interrupt to send: CTRL_BREAK_EVENT cannot reach a CREATE_NO_WINDOW
+    child of QGIS's GUI process (no console) and geocheck handles no SIGBREAK, so the process
+    tree is killed at once.
+    """
     if sys.platform == "win32":
-        try:
-            proc.send_signal(signal.CTRL_BREAK_EVENT)
-        except OSError:
-            pass
-    else:
-        _signal_group(proc, signal.SIGINT)
+        subprocess.run(["taskkill", "/T", "/F", "/PID", str(proc.pid)], capture_output=True,
+                       creationflags=subprocess.CREATE_NO_WINDOW)
+        proc.wait()
+        return
+    _signal_group(proc, signal.SIGINT)
     try:
         proc.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         pass
-    if sys.platform == "win32":
-        subprocess.run(["taskkill", "/T", "/F", "/PID", str(proc.pid)], capture_output=True)
-    else:  # also ends workers that outlived their parent
-        _signal_group(proc, signal.SIGKILL)
+    _signal_group(proc, signal.SIGKILL)  # also ends workers that outlived their parent
     proc.wait()
 
 
