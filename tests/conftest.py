@@ -21,18 +21,14 @@ def compliant_gpkg(tmp_path) -> Path:
 
 @pytest.fixture
 def gc302_split_construction_gpkg(tmp_path) -> Path:
-    """Construction in two parcels 250 m apart (gap > 50 m tolerance)."""
-    layers = towns.compliant_layers()
-    layers["建设用地"] = frame([rect(200, 200, 500, 1000), rect(950, 200, 500, 1000)], "EPSG:4549")
-    return write_gpkg(tmp_path / "split.gpkg", layers)
+    """Construction in two parcels 250 m apart (gap > 50 m tolerance): towns.split_construction."""
+    return write_gpkg(tmp_path / "split.gpkg", towns.variant("split"))
 
 
 @pytest.fixture
 def gc311_construction_outside_gpkg(tmp_path) -> Path:
-    """One parcel sticks 100 m out of the planned area's east edge: 100 × 400 = 40 000 m² outside."""
-    layers = towns.compliant_layers()
-    layers["建设用地"] = frame([rect(200, 200, 500, 1000), rect(700, 200, 1100, 400)], "EPSG:4549")
-    return write_gpkg(tmp_path / "outside.gpkg", layers)
+    """One parcel 100 × 400 m outside the planned area: towns.outside_construction."""
+    return write_gpkg(tmp_path / "outside.gpkg", towns.variant("outside"))
 
 
 @pytest.fixture
@@ -46,12 +42,8 @@ def gc501_core_partly_uncovered_gpkg(tmp_path) -> Path:
 @pytest.fixture
 def gc101_bowtie_boundary_gpkg(tmp_path) -> Path:
     """A self-intersecting (bow-tie) planned area: two triangles of 1.5 km², crossing at one point."""
-    from shapely import Polygon
-
     layers = towns.compliant_layers()
-    x, y = towns.X0, towns.Y0
-    bowtie = Polygon([(x, y), (x + 3000, y + 2000), (x + 3000, y), (x, y + 2000), (x, y)])
-    layers["规划范围"] = frame([bowtie], "EPSG:4549")
+    layers["规划范围"] = frame([towns.bowtie()], "EPSG:4549")
     return write_gpkg(tmp_path / "bowtie.gpkg", layers)
 
 
@@ -65,10 +57,8 @@ def missing_core_gpkg(tmp_path) -> Path:
 @pytest.fixture
 def compliant_shapefile_folder(tmp_path) -> Path:
     """The compliant town as English-named Shapefiles in EPSG:4490 lon/lat."""
-    names = {"规划范围": "planning_boundary", "建设用地": "construction", "核心区": "core_area",
-             "城市设计范围": "urban_design"}
-    layers = {names[k]: v.to_crs("EPSG:4490") for k, v in towns.compliant_layers().items()}
-    return write_shapefiles(tmp_path / "town_shp", layers)
+    layers = towns.english(towns.compliant_layers())
+    return write_shapefiles(tmp_path / "town_shp", {k: v.to_crs("EPSG:4490") for k, v in layers.items()})
 
 
 @pytest.fixture
@@ -110,8 +100,7 @@ def script_injection_gpkg(tmp_path) -> Path:
     gap finding names the layer): a report must show it as text, never run it."""
     layers = towns.compliant_layers()
     del layers["建设用地"]
-    layers["建设用地<script>alert(1)</script>"] = frame(
-        [rect(200, 200, 500, 1000), rect(950, 200, 500, 1000)], "EPSG:4549", 用地性质=["<b>商业</b>", "居住"])
+    layers["建设用地<script>alert(1)</script>"] = towns.split_construction(用地性质=["<b>商业</b>", "居住"])
     folder = tmp_path / "submission"
     folder.mkdir()
     return write_gpkg(folder / "<img src=x onerror=document.title=1>.gpkg", layers)

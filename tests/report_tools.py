@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from geocheck.findings import CheckResult, Indicator, Severity, Status
+
 HERE = Path(__file__).resolve().parent
 QGIS_PYTHON = "/usr/bin/python3"
 QGIS_SCRIPT = HERE / "qgis_findings.py"
@@ -29,6 +31,19 @@ def require(what: str, problem: str | None) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(message + " (.ci/run installs it)")
     pytest.skip(message)
+
+
+def with_finding(report, kind, geometry, **extra):
+    """The report plus one failed check carrying an indicator of `kind` (as a reference-layer
+    check adds them)."""
+    ind = Indicator(kind=kind, role="construction", layer="建设用地", fid=7, geometry=geometry,
+                    measured=geometry.area, info=extra.pop("info", None))
+    for k, v in extra.items():
+        setattr(ind, k, v)
+    report.checks.append(CheckResult("GC499", "测试冲突", "test conflict", Status.FAIL, Severity.ERROR,
+                                     measured={"text": "1"}, threshold={"text": "0"}, source="test",
+                                     message_zh="冲突", message_en="conflict", features=[ind]))
+    return report
 
 
 def chromium_path() -> str:

@@ -5,61 +5,60 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
 
 import pytest
+from distributed import LocalCluster
 
-from towns import compliant_layers, frame, rect, write_gpkg, write_shapefiles
+from cli_tools import GEOCHECK
+from towns import english, frame, rect, split_construction, variant, write_gpkg, write_shapefiles
 
-GEOCHECK = [sys.executable, "-c", "from geocheck.cli import main; main()"]
-
-
-def _variant(kind: str):
-    layers = compliant_layers()
-    if kind == "split":  # GC302 fails
-        layers["建设用地"] = frame([rect(200, 200, 500, 1000), rect(950, 200, 500, 1000)], "EPSG:4549")
-    elif kind == "outside":  # GC311 fails
-        layers["建设用地"] = frame([rect(200, 200, 500, 1000), rect(700, 200, 1100, 400)], "EPSG:4549")
-    return layers
+KINDS = ("ok", "split", "outside")  # compliant; GC302 fails; GC311 fails
 
 
-def _shp_names(layers):
-    names = {"规划范围": "planning_boundary", "建设用地": "construction", "核心区": "core_area",
-             "城市设计范围": "urban_design"}
-    return {names[k]: v for k, v in layers.items()}
+@pytest.fixture(scope="module")
+def variant_files(tmp_path_factory) -> dict[str, dict[str, Path]]:
+    """Each variant written once by GDAL, as a GeoPackage, an English-named Shapefile folder and
+    a zip of that folder: kind → {"gpkg", "shp", "zip"} → path, for tests to copy."""
+    root = tmp_path_factory.mktemp("variants")
+    files = {}
+    for kind in KINDS:
+        folder = write_shapefiles(root / f"{kind}_shp", english(variant(kind)))
+        archive = root / f"{kind}.zip"
+        with zipfile.ZipFile(archive, "w") as z:
+            for f in sorted(folder.iterdir()):
+                z.write(f, f.name)
+        files[kind] = {"gpkg": write_gpkg(root / f"{kind}.gpkg", variant(kind)), "shp": folder, "zip": archive}
+    return files
 
 
-def make_round(root: Path) -> dict[str, str]:
+def make_round(root: Path, files) -> dict[str, str]:
     """A folder of submissions as a province's review round delivers them; returns name → expected verdict."""
     expected = {}
-    kinds = ["ok", "split", "outside"]
     for i in range(42):  # GeoPackages
-        kind = kinds[i % 3]
+        kind = KINDS[i % 3]
         sub = root / f"city{i % 5}"
         sub.mkdir(parents=True, exist_ok=True)
-        write_gpkg(sub / f"town{i:02d}.gpkg", _variant(kind))
+        shutil.copy(files[kind]["gpkg"], sub / f"town{i:02d}.gpkg")
         expected[f"city{i % 5}__town{i:02d}"] = "compliant" if kind == "ok" else "non_compliant"
     for i in range(5):  # folders of Shapefiles
-        kind = kinds[i % 3]
-        write_shapefiles(root / "shp" / f"shptown{i}", _shp_names(_variant(kind)))
+        kind = KINDS[i % 3]
+        shutil.copytree(files[kind]["shp"], root / "shp" / f"shptown{i}")
         expected[f"shp__shptown{i}"] = "compliant" if kind == "ok" else "non_compliant"
     for i in range(3):  # zips of Shapefiles
-        folder = write_shapefiles(root.parent / f"zsrc{i}", _shp_names(_variant("ok")))
-        with zipfile.ZipFile(root / f"ziptown{i}.zip", "w") as z:
-            for f in folder.iterdir():
-                z.write(f, f.name)
+        shutil.copy(files["ok"]["zip"], root / f"ziptown{i}.zip")
         expected[f"ziptown{i}"] = "compliant"
     broken = root / "broken"
     broken.mkdir()
     (broken / "empty.gpkg").write_bytes(b"")
     (broken / "text.gpkg").write_text("not a geopackage", encoding="utf-8")
     write_gpkg(broken / "roads.gpkg", {"道路": frame([rect(0, 0, 10, 10)], "EPSG:4549")})
-    cut = write_shapefiles(broken / "truncated", _shp_names(_variant("ok")))
+    cut = shutil.copytree(files["ok"]["shp"], broken / "truncated")
     shp = cut / "planning_boundary.shp"
     shp.write_bytes(shp.read_bytes()[:60])  # header cut short, as by an interrupted copy
     for name in ("broken__empty", "broken__text", "broken__roads", "broken__truncated"):
@@ -68,14 +67,22 @@ def make_round(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def review_round(tmp_path_factory):
+def review_round(tmp_path_factory, variant_files):
     root = tmp_path_factory.mktemp("round") / "round"
     root.mkdir()
-    return root, make_round(root)
+    return root, make_round(root, variant_files)
 
 
 def run_batch(*args, **kw):
     return subprocess.run([*GEOCHECK, "batch", *map(str, args)], capture_output=True, text=True, **kw)
+
+
+@pytest.fixture(scope="module")
+def review_round_checked_locally(review_round, tmp_path_factory):
+    """`geocheck batch` over the review round with two local worker processes: (result, out folder)."""
+    root, _ = review_round
+    out = tmp_path_factory.mktemp("local") / "out"
+    return run_batch(root, "-o", out, "-j", "2", "-p", "zhejiang-2015"), out
 
 
 def read_csv(path: Path):
@@ -83,11 +90,10 @@ def read_csv(path: Path):
         return list(csv.DictReader(fh))
 
 
-def test_batch_reports_every_submission_and_summary_matches_reports(review_round, tmp_path):
-    root, expected = review_round
+def test_batch_reports_every_submission_and_summary_matches_reports(review_round, review_round_checked_locally):
+    _, expected = review_round
     assert len(expected) >= 50
-    out = tmp_path / "out"
-    result = run_batch(root, "-o", out, "-j", "2", "-p", "zhejiang-2015")
+    result, out = review_round_checked_locally
     assert result.returncode == 2, result.stderr  # some could not be checked
     assert "Traceback" not in result.stdout + result.stderr
     rows = {r["name"]: r for r in read_csv(out / "summary.csv")}
@@ -113,18 +119,17 @@ def test_batch_reports_every_submission_and_summary_matches_reports(review_round
     assert sum(line.startswith("[") for line in result.stdout.splitlines()) == len(expected)
 
 
-def test_rerun_skips_unchanged_and_rechecks_changed(review_round, tmp_path):
-    root, expected = review_round
+def test_rerun_skips_unchanged_and_rechecks_changed(variant_files, tmp_path):
     out = tmp_path / "out"
     sub = tmp_path / "sub"
     sub.mkdir()
-    for i in range(3):
-        write_gpkg(sub / f"t{i}.gpkg", _variant("ok"))
+    for i in range(2):
+        shutil.copy(variant_files["ok"]["gpkg"], sub / f"t{i}.gpkg")
     first = run_batch(sub, "-o", out, "-j", "1")
     assert first.returncode == 0 and "[unchanged]" not in first.stdout
     again = run_batch(sub, "-o", out, "-j", "1")
-    assert again.stdout.count("[unchanged]") == 3
-    write_gpkg(sub / "t1.gpkg", {"建设用地": _variant("split")["建设用地"]})  # replaces a layer in place
+    assert again.stdout.count("[unchanged]") == 2
+    write_gpkg(sub / "t1.gpkg", {"建设用地": split_construction()})  # replaces a layer in place
     changed = run_batch(sub, "-o", out, "-j", "1")
     lines = {l.split("] ")[1].split(":")[0]: l for l in changed.stdout.splitlines() if l.startswith("[")}
     assert "[unchanged]" in lines["t0"] and "[unchanged]" not in lines["t1"] and "non_compliant" in lines["t1"]
@@ -135,9 +140,9 @@ def test_rerun_skips_unchanged_and_rechecks_changed(review_round, tmp_path):
     assert "[unchanged]" not in forced.stdout
 
 
-def test_manifest_with_names_and_profiles(tmp_path):
-    a = write_gpkg(tmp_path / "a.gpkg", _variant("ok"))
-    b = write_gpkg(tmp_path / "b.gpkg", _variant("split"))
+def test_manifest_with_names_and_profiles(variant_files, tmp_path):
+    shutil.copy(variant_files["ok"]["gpkg"], tmp_path / "a.gpkg")  # named relative to the manifest
+    b = shutil.copy(variant_files["split"]["gpkg"], tmp_path / "b.gpkg")
     manifest = tmp_path / "round.csv"
     manifest.write_text(f"path,name,profile\na.gpkg,东区小镇,national-2021\n{b},西区小镇,\n", encoding="utf-8")
     out = tmp_path / "out"
@@ -148,11 +153,11 @@ def test_manifest_with_names_and_profiles(tmp_path):
     assert rows["西区小镇"]["profile"] == "zhejiang-2015" and rows["西区小镇"]["verdict"] == "non_compliant"
 
 
-def test_ctrl_c_keeps_finished_reports_and_lists_the_rest(tmp_path):
+def test_ctrl_c_keeps_finished_reports_and_lists_the_rest(variant_files, tmp_path):
     sub = tmp_path / "sub"
     sub.mkdir()
     for i in range(40):
-        write_gpkg(sub / f"t{i:02d}.gpkg", _variant("ok"))
+        shutil.copy(variant_files["ok"]["gpkg"], sub / f"t{i:02d}.gpkg")
     out = tmp_path / "out"
     proc = subprocess.Popen([*GEOCHECK, "batch", str(sub), "-o", str(out), "-j", "2"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -174,13 +179,12 @@ def test_ctrl_c_keeps_finished_reports_and_lists_the_rest(tmp_path):
     assert not list(out.rglob("*.tmp"))
 
 
-def test_dask_scheduler_gives_identical_summary(review_round, tmp_path):
-    distributed = pytest.importorskip("distributed") if not os.environ.get("CI") else __import__("distributed")
+def test_dask_scheduler_gives_identical_summary(review_round, review_round_checked_locally, tmp_path):
     root, expected = review_round
-    local_out, dask_out = tmp_path / "local", tmp_path / "dask"
-    run_batch(root, "-o", local_out, "-j", "2", "-p", "zhejiang-2015")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  host="127.0.0.1") as cluster:
+    _, local_out = review_round_checked_locally
+    dask_out = tmp_path / "dask"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      host="127.0.0.1") as cluster:
         result = run_batch(root, "-o", dask_out, "-p", "zhejiang-2015", "--scheduler", cluster.scheduler_address)
     assert result.returncode == 2, result.stderr
     assert (dask_out / "summary.csv").read_text(encoding="utf-8") == (local_out / "summary.csv").read_text(encoding="utf-8")
@@ -190,13 +194,14 @@ def test_dask_scheduler_gives_identical_summary(review_round, tmp_path):
         assert a == b
 
 
-def test_unreachable_scheduler_is_a_clean_error(tmp_path):
-    write_gpkg(tmp_path / "a.gpkg", _variant("ok"))
+def test_unreachable_scheduler_is_a_clean_error(variant_files, tmp_path):
+    shutil.copy(variant_files["ok"]["gpkg"], tmp_path / "a.gpkg")
     start = time.monotonic()
-    result = run_batch(tmp_path, "-o", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9")
+    env = dict(os.environ, DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT="1s")  # dask's own default is 30 s
+    result = run_batch(tmp_path, "-o", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9", env=env)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("geocheck: error:") and "scheduler" in result.stderr
-    assert time.monotonic() - start < 60
+    assert time.monotonic() - start < 20  # the 1 s connect timeout above, not dask's 30 s default
 
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
@@ -237,8 +242,8 @@ def test_reference_layers_opened_once_per_worker(tmp_path):
     batch._close_references()
 
 
-def test_bad_reference_source_stops_before_the_round(tmp_path):
-    write_gpkg(tmp_path / "a.gpkg", _variant("ok"))
+def test_bad_reference_source_stops_before_the_round(variant_files, tmp_path):
+    shutil.copy(variant_files["ok"]["gpkg"], tmp_path / "a.gpkg")
     result = run_batch(tmp_path, "-o", tmp_path / "out", "--reference", "ecological_red_line=/nonexistent/x.gpkg")
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and "x.gpkg" in result.stderr

@@ -4,26 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
-from click.testing import CliRunner
 
-from geocheck.cli import cli
-
-
-def invoke(*args, **kw):
-    return CliRunner().invoke(cli, [str(a) for a in args], **kw)
-
-
-def assert_one_line_error(result, *fragments):
-    assert result.exit_code == 2, result.output
-    lines = [l for l in result.output.splitlines() if l.strip()]
-    assert len(lines) == 1, result.output
-    assert lines[0].startswith("geocheck: error:")
-    assert "Traceback" not in result.output
-    for f in fragments:
-        assert f in lines[0]
+from cli_tools import GEOCHECK, assert_one_line_error, invoke
+from geocheck.errors import InputError
 
 
 def test_compliant_exit_0_and_table(compliant_gpkg):
@@ -96,13 +81,18 @@ def test_missing_prj_with_assume_crs_is_reported(no_prj_shapefile_folder):
     result = invoke("check", no_prj_shapefile_folder, "--assume-crs", "EPSG:4490", "-f", "json")
     report = json.loads(result.output)
     assert report["inputs"]["roles"]["boundary"]["crs_assumed"] is True
-    assert any("EPSG:4490" in n["en"] for n in report["notes"])
+    # The note says the CRS was assumed as instructed; nothing was guessed from the coordinates.
+    assert any("assumed EPSG:4490" in n["en"] and "as instructed" in n["en"] for n in report["notes"]), report["notes"]
+    assert not any("inferred" in n["en"] for n in report["notes"]), report["notes"]
     assert report["measurements"]["planned_area_m2"] == pytest.approx(1700 * 1800, rel=1e-6)
 
 
-def test_debug_shows_traceback(tmp_path):
-    result = invoke("check", tmp_path / "nope.gpkg", "--debug")
-    assert result.exit_code != 0 and result.exception is not None
+def test_debug_lets_the_error_itself_propagate(tmp_path):
+    plain = invoke("check", tmp_path / "nope.gpkg")
+    assert isinstance(plain.exception, SystemExit) and plain.exit_code == 2
+    debug = invoke("check", tmp_path / "nope.gpkg", "--debug")
+    assert isinstance(debug.exception, InputError), repr(debug.exception)
+    assert "does not exist" in str(debug.exception)
 
 
 def test_role_option_and_crs_option(compliant_gpkg):
@@ -156,9 +146,13 @@ def test_explain_prints_docs():
 
 def test_installed_command_runs_as_a_process(compliant_gpkg):
     """The console script itself (not CliRunner): exit code and stderr as a user sees them."""
-    exe = [sys.executable, "-c", "from geocheck.cli import main; main()"]
-    ok = subprocess.run([*exe, "check", str(compliant_gpkg), "-p", "zhejiang-2015"], capture_output=True, text=True)
+    ok = subprocess.run([*GEOCHECK, "check", str(compliant_gpkg), "-p", "zhejiang-2015"], capture_output=True,
+                        text=True)
     assert ok.returncode == 0 and "compliant" in ok.stdout
-    bad = subprocess.run([*exe, "check", "/nonexistent/x.gpkg"], capture_output=True, text=True)
+    bad = subprocess.run([*GEOCHECK, "check", "/nonexistent/x.gpkg"], capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.strip().count("\n") == 0 and "does not exist" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    debug = subprocess.run([*GEOCHECK, "check", "/nonexistent/x.gpkg", "--debug"], capture_output=True, text=True)
+    assert debug.returncode != 0 and "Traceback (most recent call last)" in debug.stderr
+    assert "InputError" in debug.stderr and "does not exist" in debug.stderr

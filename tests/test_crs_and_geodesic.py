@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from pyproj import CRS
+import shapely
+from pyproj import CRS, Transformer
 
 import geocheck
 from geocheck.crs import gk_cm_epsg, gk_zone, require_metric
 from geocheck.errors import CRSError, GeocheckError
 from towns import frame, geodesic_area, lonlat_square, write_gpkg
+
+
+def projected_area(lonlat_geom, epsg: int) -> float:
+    """Area of the polygon's EPSG:4490 vertices projected by pyproj to `epsg`, shapely's planar area."""
+    t = Transformer.from_crs("EPSG:4490", f"EPSG:{epsg}", always_xy=True)
+    return shapely.transform(lonlat_geom, lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1]))).area
 
 # (lon, lat, expected EPSG) — expected codes read off the EPSG registry names "CM nnE".
 TOWNS = [
@@ -46,7 +54,11 @@ def test_zone_edge_distortion_is_visible_but_small(tmp_path):
     lon, lat = 118.47, 30.0
     town = lonlat_square(lon, lat, 0.0175)
     path = write_gpkg(tmp_path / "edge.gpkg", {"规划范围": frame([town], "EPSG:4490")})
-    m = geocheck.check(path).measurements
+    report = geocheck.check(path)
+    assert report.target_crs["epsg"] == 4548  # CM 117E
+    m = report.measurements
+    assert m["planned_area_m2"] == pytest.approx(projected_area(town, 4548), rel=1e-9)
+    assert m["planned_area_geodesic_m2"] == pytest.approx(geodesic_area(town), rel=1e-6)
     ratio = m["planned_area_m2"] / m["planned_area_geodesic_m2"]
     # GK scale grows away from the CM: at ~1.5° the area factor exceeds 1 measurably.
     assert 1.0002 < ratio < 1.0014
@@ -58,6 +70,9 @@ def test_crs_override_is_used(tmp_path):
     report = geocheck.check(path, crs="EPSG:4527")  # zone 39 with prefix, CM 117E
     assert report.target_crs == {"epsg": 4527, "name": CRS.from_epsg(4527).name,
                                  "label": f"EPSG:4527 ({CRS.from_epsg(4527).name})", "chosen_by": "user"}
+    # Measured in that CRS: 3.1° from its CM (117E) the GK area factor is ~0.2 % above the auto CRS (CM 120E).
+    assert report.measurements["planned_area_m2"] == pytest.approx(projected_area(town, 4527), rel=1e-9)
+    assert projected_area(town, 4527) / projected_area(town, 4549) > 1.001
 
 
 def test_geographic_override_refused():

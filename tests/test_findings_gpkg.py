@@ -15,10 +15,8 @@ import geocheck
 from geocheck.report import write_findings_gpkg
 from geocheck.report.findings_gpkg import qml
 from geocheck.report.styles import KIND_STYLES, style_for
-from report_tools import QGIS_SCRIPT, qgis_python, require
-
 import towns
-from test_report_html import with_finding
+from report_tools import QGIS_SCRIPT, qgis_python, require, with_finding
 
 ATTRIBUTES = ("code", "severity", "status", "message_zh", "message_en", "measured", "reference_id",
               "role", "layer", "fid", "info")
@@ -30,13 +28,10 @@ def gc302_gc311_gc501_gc101_findings(tmp_path):
     coverage (uncovered polygon) and validity (bow-tie point), written as a findings GeoPackage.
     Parcel 3 (x 1500–1800) sticks 100 m out of the 1700 m wide planned area: 100 × 200 m outside."""
     layers = towns.compliant_layers()
-    from shapely import Polygon
-    x, y = towns.X0, towns.Y0
-    layers["建设用地"] = towns.frame([towns.rect(200, 200, 500, 1000), towns.rect(950, 200, 500, 1000),
-                                    towns.rect(1500, 1300, 300, 200)], "EPSG:4549")
+    layers["建设用地"] = towns.frame([*towns.split_construction().geometry, towns.rect(1500, 1300, 300, 200)],
+                                   "EPSG:4549")
     layers["城市设计范围"] = towns.frame([towns.rect(250, 250, 470, 700)], "EPSG:4549")
-    layers["核心区"] = towns.frame([Polygon([(x + 300, y + 300), (x + 900, y + 900), (x + 900, y + 300),
-                                           (x + 300, y + 900)])], "EPSG:4549")
+    layers["核心区"] = towns.frame([towns.bowtie(300, 300, 600, 600)], "EPSG:4549")
     gpkg = towns.write_gpkg(tmp_path / "town.gpkg", layers)
     report = geocheck.check(gpkg, profile="zhejiang-2015")
     out = tmp_path / "findings.gpkg"

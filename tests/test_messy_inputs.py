@@ -7,21 +7,19 @@ import json
 import os
 import shutil
 import subprocess
-import sys
+import tempfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
+from cli_tools import GEOCHECK, assert_one_line_error, invoke
 from conftest import tree_digest
-from geocheck.cli import cli
 from messy_corpus import CASES
-
-MAIN = "from geocheck.cli import main; main()"
+from report_tools import require
 
 
 def run_check(path: Path, *args: str):
-    return CliRunner().invoke(cli, ["check", str(path), "-p", "zhejiang-2015", "-f", "json", *args])
+    return invoke("check", path, "-p", "zhejiang-2015", "-f", "json", *args)
 
 
 def dig(report: dict, dotted: str):
@@ -40,10 +38,7 @@ def test_messy_input(case, tmp_path):
     assert "Traceback" not in result.output
     assert result.exit_code == case.exit_code, result.output
     if case.exit_code == 2:
-        lines = [l for l in result.output.splitlines() if l.strip()]
-        assert len(lines) == 1 and lines[0].startswith("geocheck: error:"), result.output
-        for fragment in case.fragments:
-            assert fragment in lines[0]
+        assert_one_line_error(result, *case.fragments)
     else:
         report = json.loads(result.stdout)
         text = json.dumps(report, ensure_ascii=False)
@@ -51,6 +46,9 @@ def test_messy_input(case, tmp_path):
             assert fragment in text, f"{fragment!r} not in report notes/findings: {report['notes']}"
         for dotted, expected in case.json_checks.items():
             assert dig(report, dotted) == expected
+        assert case.areas, "a case geocheck copes with says which areas it must measure"
+        for key, area in case.areas.items():
+            assert report["measurements"][key] == pytest.approx(area, rel=1e-3), key
     assert tree_digest(case_dir) == before, "an input file was changed, created or removed"
 
 
@@ -62,7 +60,7 @@ def test_corpus_is_big_enough():
 def test_encoding_shown_in_text_report(tmp_path):
     from messy_corpus import gbk_shp
 
-    result = CliRunner().invoke(cli, ["check", str(gbk_shp(tmp_path)), "-p", "zhejiang-2015"])
+    result = invoke("check", gbk_shp(tmp_path), "-p", "zhejiang-2015")
     assert result.exit_code == 0, result.output
     assert "GB18030" in result.output and "测试小镇" not in result.output  # a note, not the data
 
@@ -83,45 +81,61 @@ def test_gdal_never_restores_a_missing_shx(tmp_path):
     folder = drop(shp_town(tmp_path), "规划范围.shx")
     before = tree_digest(folder)
     env = dict(os.environ, SHAPE_RESTORE_SHX="YES")
-    proc = subprocess.run([sys.executable, "-c", MAIN, "check", str(folder)], env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run([*GEOCHECK, "check", str(folder)], env=env, capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert tree_digest(folder) == before
 
 
-def _nobody_can_run_python() -> bool:
-    if os.geteuid() != 0 or not shutil.which("setpriv"):
-        return False
-    probe = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable,
-                            "-c", "import geocheck"], capture_output=True)
-    return probe.returncode == 0
+# Root reads every file whatever its mode. To meet the kernel's own "permission denied" a root
+# run drops the two capabilities that override file modes (the interpreter, owned by root, stays
+# reachable), or else becomes `nobody` where that user can reach the interpreter.
+WITHOUT_DAC_OVERRIDE = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
+AS_NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]
 
 
-def test_unreadable_file_is_refused_as_another_user(tmp_path):
-    """Root reads everything, so drop to `nobody` to meet a real permission error."""
-    if not _nobody_can_run_python():
-        pytest.skip("this interpreter or package is not reachable for user nobody")
-    from towns import compliant_layers, write_gpkg
-
-    shared = Path("/tmp") / f"geocheck-perm-{os.getpid()}"
-    shared.mkdir(mode=0o755, exist_ok=True)
+@pytest.fixture(scope="module")
+def unprivileged_run(tmp_path_factory):
+    """(argv prefix, folder): run geocheck so that a mode-000 file in the folder is unreadable
+    to it, as checked on a probe file. Fails under CI, skips elsewhere, when there is no way."""
+    if os.geteuid() != 0:  # the owner's own mode bits already deny it
+        yield [], tmp_path_factory.mktemp("perm")
+        return
+    folder = Path(tempfile.mkdtemp(prefix="geocheck-perm-", dir="/tmp"))  # reachable by `nobody` too
+    folder.chmod(0o755)
+    probe = folder / "probe.txt"
+    probe.write_text("x")
+    probe.chmod(0o000)
+    script = f"import os, geocheck; assert not os.access({str(probe)!r}, os.R_OK)"
     try:
-        path = write_gpkg(shared / "town.gpkg", compliant_layers())
-        path.chmod(0o000)
-        proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable,
-                               "-c", MAIN, "check", str(path)], capture_output=True, text=True)
-        assert proc.returncode == 2, proc.stderr
-        assert "permission denied" in proc.stderr and "Traceback" not in proc.stderr
+        problems = [] if shutil.which("setpriv") else ["no setpriv (Debian package util-linux)"]
+        for prefix in (WITHOUT_DAC_OVERRIDE, AS_NOBODY) if not problems else ():
+            result = subprocess.run([*prefix, GEOCHECK[0], "-c", script], capture_output=True, text=True)
+            if result.returncode == 0:
+                break
+            problems.append(f"{' '.join(prefix)}: {(result.stderr.strip().splitlines() or ['?'])[-1]}")
+        else:
+            require("a way to run without root's file access", "; ".join(problems))
+        yield prefix, folder
     finally:
-        shutil.rmtree(shared)
+        shutil.rmtree(folder)
 
 
-def test_unreadable_file_code_path(tmp_path, monkeypatch):
-    """The same refusal when the OS says the file is unreadable (works as root too)."""
-    from towns import compliant_layers, write_gpkg
+@pytest.mark.parametrize("kind", ["gpkg", "shapefile_folder"])
+def test_unreadable_input_is_refused_with_permission_denied(unprivileged_run, kind):
+    """A real permission error from the kernel: one line, exit 2, no traceback."""
+    from towns import compliant_layers, english, write_gpkg, write_shapefiles
 
-    path = write_gpkg(tmp_path / "town.gpkg", compliant_layers())
-    real_access = os.access
-    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == path else real_access(p, mode))
-    result = run_check(path)
-    assert result.exit_code == 2 and "town.gpkg: is not readable (permission denied)" in result.output
+    prefix, folder = unprivileged_run
+    if kind == "gpkg":
+        path = write_gpkg(folder / "town.gpkg", compliant_layers())
+    else:
+        path = write_shapefiles(folder / "town_shp", english(compliant_layers()))
+    path.chmod(0o000)
+    try:
+        proc = subprocess.run([*prefix, *GEOCHECK, "check", str(path), "-p", "zhejiang-2015"], capture_output=True,
+                              text=True)
+    finally:
+        path.chmod(0o755 if path.is_dir() else 0o644)  # so that it can be removed
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stdout == "" and "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines() == [f"geocheck: error: {path}: is not readable (permission denied)"]

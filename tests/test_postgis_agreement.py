@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
 
 import pytest
 
 import geocheck
+from cli_tools import run
+from towns import ENGLISH_NAMES
 
 LON0, LAT0 = 120.08, 30.29  # west of Hangzhou; target CRS EPSG:4549
 
@@ -48,10 +49,6 @@ LAYERS = {
 }
 
 
-def run(argv):
-    subprocess.run(argv, check=True, capture_output=True, text=True)
-
-
 @pytest.fixture(scope="module")
 def ogr2ogr_submission(tmp_path_factory, postgis):
     """(GeoPackage written by ogr2ogr, Shapefile folder written by ogr2ogr, PostGIS tables)."""
@@ -59,16 +56,15 @@ def ogr2ogr_submission(tmp_path_factory, postgis):
     gpkg = root / "town.gpkg"
     shp = root / "shp"
     shp.mkdir()
-    english = {"规划范围": "planning_boundary", "建设用地": "construction", "核心区": "core_area",
-               "城市设计范围": "urban_design"}
     for name, geoms in LAYERS.items():
-        src = root / f"{english[name]}.geojson"
+        english = ENGLISH_NAMES[name]
+        src = root / f"{english}.geojson"
         src.write_text(json.dumps(feature_collection(geoms)), encoding="utf-8")
         update = ["-update"] if gpkg.exists() else []
-        run(["ogr2ogr", "-f", "GPKG", *update, "-nln", name, "-t_srs", "EPSG:4549", str(gpkg), str(src)])
-        run(["ogr2ogr", "-f", "ESRI Shapefile", str(shp / f"{english[name]}.shp"), str(src)])
-        run(["ogr2ogr", "-f", "PostgreSQL", postgis.ogr_dsn, str(src), "-nln", english[name],
-             "-lco", "GEOMETRY_NAME=geom", "-overwrite"])
+        run(["ogr2ogr", "-f", "GPKG", *update, "-nln", name, "-t_srs", "EPSG:4549", gpkg, src])
+        run(["ogr2ogr", "-f", "ESRI Shapefile", shp / f"{english}.shp", src])
+        run(["ogr2ogr", "-f", "PostgreSQL", postgis.ogr_dsn, src, "-nln", english, "-lco", "GEOMETRY_NAME=geom",
+             "-overwrite"], env=postgis.client_env())
     return gpkg, shp, postgis
 
 
@@ -109,6 +105,11 @@ def test_verdicts_agree_with_postgis(ogr2ogr_submission):
     gc302 = report.check("GC302")
     assert gc302.measured["largest_gap_m"] == pytest.approx(gap, rel=0.001)
     assert gc302.status.value == ("fail" if gap > 50 else "pass")
+    core = pg_area(pg, "SELECT ST_Area(ST_Transform(geom, 4549)) FROM core_area")
+    assert report.measurements["core_area_m2"] == pytest.approx(core, rel=0.001)
     gc501 = report.check("GC501")
+    coverage = 100 * (1 - uncovered / core)
+    assert gc501.measured["coverage_pct"] == pytest.approx(coverage, abs=0.1)
+    assert report.measurements["urban_design_coverage_pct"] == pytest.approx(coverage, abs=0.1)
     assert gc501.status.value == ("fail" if uncovered > 1.0 else "pass")
     assert report.verdict.value == "non_compliant"

@@ -27,15 +27,25 @@ def test_bundled_profile_cites_a_source_for_every_rule(name):
         assert settings["source"].strip(), f"{name}:{code} has no source"
 
 
-@pytest.mark.parametrize("name", BUNDLED)
+# The profiles whose sources give "about" (左右) figures; national-2021 states ranges only.
+WITH_ABOUT_RULES = ["generic", "zhejiang-2015", "gansu"]
+
+
+@pytest.mark.parametrize("name", WITH_ABOUT_RULES)
 def test_about_rules_state_their_band(name):
     prof = load_profile(name)
     about_codes = [c for c in prof.rules if "about_km2" in prof.rules[c]]
-    if about_codes:
-        # The profile explains its reading of 左右 with the same percentage it applies.
-        for code in about_codes:
-            band = prof.rules[code]["band_pct"]
-            assert re.search(rf"±\s*{band:g}\s*%", prof.about_band_note), (name, code)
+    assert about_codes, f"{name} has no about_km2 rule"
+    # The profile explains its reading of 左右 with the same percentage it applies.
+    for code in about_codes:
+        band = prof.rules[code]["band_pct"]
+        assert re.search(rf"±\s*{band:g}\s*%", prof.about_band_note), (name, code)
+
+
+@pytest.mark.parametrize("name", sorted(set(BUNDLED) - set(WITH_ABOUT_RULES)))
+def test_profiles_left_out_above_have_no_about_rules(name):
+    rules = load_profile(name).rules
+    assert [c for c in rules if "about_km2" in rules[c]] == []
 
 
 def test_numbers_follow_domain_reference():

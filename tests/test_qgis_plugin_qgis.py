@@ -462,9 +462,9 @@ def test_batch_outputs_counts_progress_and_exit_2_with_summary(session):
 
 
 def test_batch_that_cannot_start_fails_despite_an_old_summary(session):
-    # geocheck says so on stderr (today with exit 1, a click.ClickException, not the documented 2).
+    # geocheck says so on stderr, with exit 2.
     results, work = session
-    assert failed(results["batch_nothing"]) == f"{work / 'nothing_in'}: no submissions found"
+    assert failed(results["batch_nothing"]) == f"{work / 'nothing_in'}: holds no submission (no GeoPackage, folder of Shapefiles, .zip or .gdb)"
 
 
 # -- the built zip, installed into a profile, under qgis_process ------------------------------

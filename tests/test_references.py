@@ -10,26 +10,24 @@ from __future__ import annotations
 import json
 import math
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pyogrio
 import pytest
 import shapely
-from click.testing import CliRunner
 from psycopg import sql
 from pyproj import Transformer
 from shapely.geometry import Point, box
 
 import geocheck
 import towns
-from geocheck.cli import cli
+from cli_tools import assert_one_line_error, invoke, run
 from geocheck.crs import parse_crs
 from geocheck.errors import InputError
 from geocheck.references import ReferenceSet, parse_reference, specs_from_config
 from geocheck.report import to_json
-from towns import X0, Y0, frame, rect, write_gpkg
+from towns import TO_LONLAT, X0, Y0, frame, rect, to_lonlat, write_gpkg
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data"
@@ -42,7 +40,6 @@ SAMPLE_REFS = [
     f"heritage_points={REF / 'heritage_sites.gpkg'}:文物保护单位",
 ]
 RULES_4XX = ("GC401", "GC402", "GC411", "GC421", "GC431", "GC432", "GC433", "GC434")
-TO_LONLAT = Transformer.from_crs("EPSG:4549", "EPSG:4490", always_xy=True)
 
 
 def statuses(report, codes=RULES_4XX):
@@ -52,18 +49,6 @@ def statuses(report, codes=RULES_4XX):
 def overlaps(report, kind, role, relation="overlap"):
     return {o["reference_id"]: o["area_m2"] for o in report.measurements["overlaps"]
             if o["reference_kind"] == kind and o["role"] == role and o.get("relation", "overlap") == relation}
-
-
-def run(argv, **kw):
-    return subprocess.run([str(a) for a in argv], check=True, capture_output=True, text=True, **kw)
-
-
-def to_lonlat(geom):
-    return shapely.transform(geom, lambda c: np.column_stack(TO_LONLAT.transform(c[:, 0], c[:, 1])))
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def write_profile(path: Path, rules: str) -> Path:
@@ -197,11 +182,17 @@ def test_submission_in_4549_against_red_line_in_4490_equals_both_in_4549(tmp_pat
     a = geocheck.check(town, references=[f"ecological_red_line={REF / 'ecological_red_line.gpkg'}"])
     b = geocheck.check(town, references=[f"ecological_red_line={red4549}"])
     assert a.inputs["references"][0]["crs"].startswith("EPSG:4490")
-    for role in ("construction", "boundary"):
+    # Independently: shapely on the files ogr2ogr wrote in EPSG:4549, read directly.
+    red = pyogrio.read_dataframe(red4549)
+    for role, layer in (("construction", "construction"), ("boundary", "planning_boundary")):
+        area = pyogrio.read_dataframe(town, layer=layer).union_all()
+        expected = {rid: g.intersection(area).area for rid, g in red.dissolve("hxbh").geometry.items()
+                    if g.intersects(area)}
         ov_a, ov_b = overlaps(a, "ecological_red_line", role), overlaps(b, "ecological_red_line", role)
-        assert ov_a.keys() == ov_b.keys() and ov_a
-        for rid in ov_a:
-            assert ov_a[rid] == pytest.approx(ov_b[rid], rel=1e-6)
+        assert ov_a.keys() == ov_b.keys() == expected.keys() and expected
+        for rid, want in expected.items():
+            assert ov_b[rid] == pytest.approx(want, rel=1e-6), (role, rid)
+            assert ov_a[rid] == pytest.approx(want, rel=1e-6), (role, rid)
     assert overlaps(a, "ecological_red_line", "construction")["330106-0012"] == pytest.approx(30_000, abs=1)
 
 
@@ -246,11 +237,19 @@ def test_raster_mask_overlap_matches_vector_equivalent_within_a_pixel(red_line_r
     raster = geocheck.check(compliant_gpkg, references=[f"ecological_red_line={tif}"])
     vector = geocheck.check(compliant_gpkg, references=[f"ecological_red_line={gpkg}"])
     report_schema.validate(json.loads(to_json(raster)))
-    for role in ("construction", "boundary"):
+    # Independently: the cell polygons read from the GeoPackage, projected by pyproj, intersected by
+    # shapely with the town's own boxes.
+    cells = pyogrio.read_dataframe(gpkg).to_crs("EPSG:4549").set_index("hxbh").geometry
+    town = towns.compliant_layers()
+    for role, layer in (("construction", "建设用地"), ("boundary", "规划范围")):
+        area = town[layer].union_all()
+        expected = {zone: cells[zone].intersection(area).area for zone in (7, 9)}
+        assert all(a > 100 * pixel_m2 for a in expected.values()), expected
         r, v = overlaps(raster, "ecological_red_line", role), overlaps(vector, "ecological_red_line", role)
         assert r.keys() == v.keys() == {7, 9}, role
-        for zone in r:
-            assert abs(r[zone] - v[zone]) <= pixel_m2, (role, zone, r[zone], v[zone], pixel_m2)
+        for zone, want in expected.items():
+            assert v[zone] == pytest.approx(want, rel=1e-6), (role, zone, v[zone], want)
+            assert abs(r[zone] - want) <= pixel_m2, (role, zone, r[zone], want, pixel_m2)
     assert raster.check("GC401").status.value == "fail"
     assert raster.inputs["references"][0]["format"] == "GTiff mask"
 
@@ -463,14 +462,6 @@ def test_cli_reference_option_fails_the_noncompliant_sample(report_schema):
     report_schema.validate(report)
     status = {c["code"]: c["status"] for c in report["checks"]}
     assert status["GC401"] == "fail" and status["GC411"] == "fail" and status["GC421"] == "skip"
-
-
-def assert_one_line_error(result, *fragments):
-    assert result.exit_code == 2, result.output
-    lines = [l for l in result.output.splitlines() if l.strip()]
-    assert len(lines) == 1 and lines[0].startswith("geocheck: error:"), result.output
-    for f in fragments:
-        assert f in lines[0], lines[0]
 
 
 @pytest.fixture

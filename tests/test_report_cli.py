@@ -6,8 +6,8 @@ import json
 
 import pyogrio
 
+from cli_tools import invoke
 from report_tools import DomSummary
-from test_cli import invoke
 
 
 def test_html_written_atomically_with_o(gc302_split_construction_gpkg, tmp_path):

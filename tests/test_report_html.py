@@ -11,32 +11,18 @@ import numpy as np
 from markupsafe import escape
 import pytest
 from PIL import Image
-from shapely.geometry import Point, box
+from shapely.geometry import Point
 
 import geocheck
-from geocheck.findings import CheckResult, Indicator, Severity, Status
 from geocheck.report import render_html, render_markdown
 from geocheck.report.maps import closeup_png, cjk_font_family, conflicts, legend_entries, nice_length, overview_png
 from geocheck.report.markdown import md_escape
 from geocheck.report.styles import KIND_STYLES, style_for, style_key
-from report_tools import DomSummary, png_from_data_uri, png_size
+from report_tools import DomSummary, png_from_data_uri, png_size, with_finding
 
 import towns
 
 WHEN = datetime(2026, 1, 2, 3, 4, tzinfo=timezone.utc)
-
-
-def with_finding(report, kind, geometry, **extra):
-    """The report plus one failed check carrying an indicator of `kind` (as a reference-layer
-    check adds them)."""
-    ind = Indicator(kind=kind, role="construction", layer="建设用地", fid=7, geometry=geometry,
-                    measured=geometry.area, info=extra.pop("info", None))
-    for k, v in extra.items():
-        setattr(ind, k, v)
-    report.checks.append(CheckResult("GC499", "测试冲突", "test conflict", Status.FAIL, Severity.ERROR,
-                                     measured={"text": "1"}, threshold={"text": "0"}, source="test",
-                                     message_zh="冲突", message_en="conflict", features=[ind]))
-    return report
 
 
 def colour_pixels(png: bytes, hex_colour: str, tol: int = 12) -> int:

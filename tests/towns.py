@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
+import shapely
 from pyproj import Geod, Transformer
 from shapely.geometry import Polygon, box
-from shapely.ops import transform
 
 GEOD = Geod(ellps="GRS80")  # CGCS2000's ellipsoid has the same a and (to 1e-10) the same f
 
@@ -44,7 +45,7 @@ def rect(x, y, w, h):
 
 
 def compliant_layers(crs="EPSG:4549") -> dict[str, gpd.GeoDataFrame]:
-    """A town that passes the zhejiang-2015 and generic profiles.
+    """A town that passes the zhejiang-2015 and generic profiles (its areas: AREAS).
 
     planned 1 700 × 1 800 = 3.06 km²; construction 2 adjacent parcels = 1.0 km²;
     core 600 × 600 = 0.36 km² inside a 700 × 700 urban design.
@@ -57,9 +58,48 @@ def compliant_layers(crs="EPSG:4549") -> dict[str, gpd.GeoDataFrame]:
     }
 
 
-def to_lonlat(geom, src="EPSG:4549"):
-    t = Transformer.from_crs(src, "EPSG:4490", always_xy=True)
-    return transform(t.transform, geom)
+# The compliant town's areas by arithmetic on its boxes.
+AREAS = {"planned_area_m2": 1700 * 1800, "construction_area_m2": 2 * 500 * 1000, "core_area_m2": 600 * 600}
+
+# The role layers' names as an institute using English Shapefile names delivers them.
+ENGLISH_NAMES = {"规划范围": "planning_boundary", "建设用地": "construction", "核心区": "core_area",
+                 "城市设计范围": "urban_design"}
+
+
+def english(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
+    return {ENGLISH_NAMES[k]: v for k, v in layers.items()}
+
+
+def split_construction(crs="EPSG:4549", **attrs) -> gpd.GeoDataFrame:
+    """Construction in two parcels 250 m apart (gap > 50 m tolerance: GC302 fails)."""
+    return frame([rect(200, 200, 500, 1000), rect(950, 200, 500, 1000)], crs, **attrs)
+
+
+def outside_construction(crs="EPSG:4549") -> gpd.GeoDataFrame:
+    """One parcel sticks 100 m out of the planned area's east edge: 100 × 400 = 40 000 m² outside
+    (GC311 fails)."""
+    return frame([rect(200, 200, 500, 1000), rect(700, 200, 1100, 400)], crs)
+
+
+def variant(kind: str) -> dict[str, gpd.GeoDataFrame]:
+    """The compliant town ("ok"), or with its construction "split" (GC302) or "outside" (GC311)."""
+    layers = compliant_layers()
+    if kind != "ok":
+        layers["建设用地"] = {"split": split_construction, "outside": outside_construction}[kind]()
+    return layers
+
+
+def bowtie(x=0, y=0, w=3000, h=2000) -> Polygon:
+    """A self-intersecting polygon: two triangles of w × h / 4 each, crossing at one point."""
+    return Polygon([(X0 + x, Y0 + y), (X0 + x + w, Y0 + y + h), (X0 + x + w, Y0 + y), (X0 + x, Y0 + y + h)])
+
+
+TO_LONLAT = Transformer.from_crs("EPSG:4549", "EPSG:4490", always_xy=True)
+
+
+def to_lonlat(geom):
+    """An EPSG:4549 geometry's vertices in EPSG:4490 lon/lat."""
+    return shapely.transform(geom, lambda c: np.column_stack(TO_LONLAT.transform(c[:, 0], c[:, 1])))
 
 
 def geodesic_area(lonlat_geom) -> float:

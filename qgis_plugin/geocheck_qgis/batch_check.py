@@ -79,8 +79,7 @@ class BatchCheckFolder(GeocheckAlgorithm):
             # Exit 2 is either "could not run the batch": a one-line error on stderr and no
             # summary; or "some submissions could not be checked": the rest ran, the summary
             # says which, and stderr is empty: the `[k/n] name: error (reason)` lines tell why.
-            # An error on stderr fails the run whatever the exit code ("no submissions found"
-            # comes with exit 1).
+            # An error on stderr ("… holds no submission") fails the run whatever the exit code.
             failed = runner.failed_submissions(result.stdout)
             if (runner.explicit_error(result.stderr) or result.returncode not in (0, 1, 2)
                     or (result.returncode == 2 and not failed)):
