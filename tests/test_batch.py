@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from distributed import LocalCluster
 
-from cli_tools import GEOCHECK
+from cli_tools import GEOCHECK, assert_one_line_error, invoke
 from towns import english, frame, rect, split_construction, variant, write_gpkg, write_shapefiles
 
 KINDS = ("ok", "split", "outside")  # compliant; GC302 fails; GC311 fails
@@ -248,3 +248,8 @@ def test_bad_reference_source_stops_before_the_round(variant_files, tmp_path):
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and "x.gpkg" in result.stderr
     assert not (tmp_path / "out" / "a").exists()
+
+
+def test_folder_without_submissions_is_a_clean_error(tmp_path):
+    (tmp_path / "notes.txt").write_text("no plans here", encoding="utf-8")
+    assert_one_line_error(invoke("batch", tmp_path, "-o", tmp_path / "out"), str(tmp_path), "holds no submission")
