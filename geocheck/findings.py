@@ -47,11 +47,13 @@ class Indicator:
 
     kind: str  # e.g. "invalid_geometry", "gap", "outside_boundary", "uncovered_core"
     role: str | None = None
-    layer: str | None = None
-    fid: Any = None
+    layer: str | None = None  # the input layer, or the reference source the finding concerns
+    fid: Any = None  # the input feature's id
     info: str | None = None
     measured: float | None = None
     geometry: BaseGeometry | None = None  # in the report's target CRS
+    reference_kind: str | None = None  # e.g. "ecological_red_line", when a reference layer is involved
+    reference_id: Any = None  # the reference feature's id (red-line hxbh, farmland patch …)
 
     def to_dict(self) -> dict:
         geom = None
@@ -65,6 +67,8 @@ class Indicator:
             "info": self.info,
             "measured": _round(self.measured),
             "geometry": geom,
+            "reference_kind": self.reference_kind,
+            "reference_id": self.reference_id,
         }
 
 

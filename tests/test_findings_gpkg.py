@@ -118,9 +118,9 @@ def test_qgis_opens_layers_valid_and_styled_from_the_file(gc302_gc311_gc501_gc10
 
 
 def test_reference_and_unknown_kinds_get_their_own_layers(compliant_gpkg, tmp_path):
-    report = with_finding(geocheck.check(compliant_gpkg), "basic_farmland_overlap", towns.rect(100, 100, 50, 50))
+    report = with_finding(geocheck.check(compliant_gpkg), "basic_farmland_overlap", towns.rect(100, 100, 50, 50),
+                          reference_kind="basic_farmland", reference_id="330106-JB0007")
     report = with_finding(report, "brand_new_kind", towns.rect(300, 300, 50, 50))
-    report.checks[-2].features[0].fid = "330106-JB0007"
     names = write_findings_gpkg(report, tmp_path / "f.gpkg")
     assert names == ["basic_farmland_overlap", "brand_new_kind"]
     farmland = pyogrio.read_dataframe(tmp_path / "f.gpkg", layer="basic_farmland_overlap")

@@ -71,7 +71,7 @@ def test_noncompliant_sample_gets_red_line_farmland_udb_and_heritage_findings(re
     gc401 = report.check("GC401")
     assert gc401.measured["mu"] == pytest.approx(45.0, abs=0.01)
     assert gc401.threshold["max_m2"] == 0.01 and "0.01 m²" in gc401.threshold["text_en"]
-    assert [f.fid for f in gc401.features] == ["330106-0012"]
+    assert [(f.reference_kind, f.reference_id) for f in gc401.features] == [("ecological_red_line", "330106-0012")]
     assert gc401.features[0].geometry.area == pytest.approx(30_000, abs=1)
     assert "五云山森林生态保护红线" in gc401.message_zh
     # The part outside the development boundary, computed independently with geopandas.
@@ -386,7 +386,7 @@ def test_heritage_points_buffered_by_level_and_said_to_be_assumed(heritage_point
         assert c.measured["assumed_buffer"] is True and "assumed" in c.message_en
         assert c.measured["points_with_published_zone"] == 1 and c.measured["points_with_unknown_level"] == 1
         assert "无级别亭" in c.message_zh and "by hand" in c.message_en
-        assert [f.kind for f in c.features].count("heritage_point_level_unknown") == 1
+        assert [f.kind for f in c.features].count("heritage_points_level_unknown") == 1
     assert sum("no national default" in n["en"] for n in report.notes) == 2
     # The published polygons judge the third site: inside the construction zone (error) and
     # its control zone reaching 50 m into it (warning, consent needed).

@@ -103,7 +103,7 @@ def test_overview_map_draws_each_conflict_kind_in_its_colour(gc311_construction_
 def test_new_indicator_kinds_are_drawn_without_code_changes(compliant_gpkg):
     plain = geocheck.check(compliant_gpkg)
     report = with_finding(geocheck.check(compliant_gpkg), "ecological_red_line_overlap",
-                          towns.rect(100, 100, 200, 200))
+                          towns.rect(100, 100, 200, 200), reference_kind="ecological_red_line")
     report = with_finding(report, "mystery_kind_from_the_future", towns.rect(1300, 1300, 200, 200))
     labels = [label for label, _, _ in legend_entries(report, "en")]
     assert "On ecological red line" in labels and "Mystery kind from the future" in labels

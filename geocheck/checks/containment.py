@@ -10,7 +10,8 @@ from ..units import area_triplet, format_area, mu
 from .registry import register
 
 
-def features_outside(layer, cover, tol: float, kind: str, cover_en: str) -> list[Indicator]:
+def features_outside(layer, cover, tol: float, kind: str, cover_en: str,
+                     reference_kind: str | None = None) -> list[Indicator]:
     """Each feature of a role layer sticking out of `cover` by more than `tol` m², with its
     feature id and the outside part, for the reviewer to open in GIS."""
     found = []
@@ -18,7 +19,7 @@ def features_outside(layer, cover, tol: float, kind: str, cover_en: str) -> list
         part = polygonal(shapely.difference(geom, cover))
         if part.area > tol:
             found.append(Indicator(kind=kind, role=layer.role, layer=layer.ref.name, fid=plain_id(fid),
-                                   geometry=part, measured=float(part.area),
+                                   geometry=part, measured=float(part.area), reference_kind=reference_kind,
                                    info=f"{part.area:,.1f} m² ({mu(part.area):,.2f} 亩) outside {cover_en}"))
     return found
 

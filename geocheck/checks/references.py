@@ -45,7 +45,8 @@ def _indicators(overlaps: list[Overlap], tol: float, kind: str) -> list[Indicato
         if o.area_m2 <= tol:
             continue
         buffer = f", assumed radius {o.assumed_buffer_m:g} m ({o.level})" if o.assumed_buffer_m else ""
-        out.append(Indicator(kind=f"{kind}_overlap", role=o.role, layer=o.source, fid=plain_id(o.reference_id),
+        out.append(Indicator(kind=f"{kind}_overlap", role=o.role, layer=o.source, reference_kind=kind,
+                             reference_id=plain_id(o.reference_id),
                              geometry=o.geometry, measured=o.area_m2,
                              info=f"{o.label()}: {o.area_m2:,.1f} m² ({mu(o.area_m2):,.2f} 亩, "
                                   f"{o.pct_of_role:.2f}% of the {ROLES[o.role].title_en}){buffer}"))
@@ -216,7 +217,7 @@ def check_inside_udb(ctx):
     inside = polygonal(shapely.union_all([o.geometry for o in refs.overlaps(kind, "construction")]))
     outside = refs.outside(kind, "construction")
     features = features_outside(construction, inside, tol, "outside_urban_development_boundary",
-                                "the urban development boundary")
+                                "the urban development boundary", reference_kind=kind)
     area, pct = outside.area_m2, outside.pct_of_role
     measured = area_triplet(area) | {"pct_of_role": round(pct, 3), "text": f"{format_area(area)}, {pct:.2f}%"}
     violated = area > tol
@@ -325,8 +326,9 @@ def point_buffer_check(ctx, zone: str):
     result.measured |= {"assumed_buffer": True, "radius_m_by_level": radii, "points_with_published_zone": replaced,
                         "points_with_unknown_level": len(unknown)}
     for cand, i, point in unknown:
-        result.features.append(Indicator(kind="heritage_point_level_unknown", role="construction",
-                                         layer=cand.source.label, fid=plain_id(cand.ids[i]), geometry=point,
+        result.features.append(Indicator(kind="heritage_points_level_unknown", role="construction",
+                                         layer=cand.source.label, reference_kind="heritage_points",
+                                         reference_id=plain_id(cand.ids[i]), geometry=point,
                                          info=f"{cand.names[i]}: protection level '{cand.levels[i]}' has no "
                                               "radius in the profile; check by hand"))
     if unknown:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..findings import CheckResult, Indicator, Severity, Status
+from ..findings import CheckResult, Severity, Status
 from ..roles import ROLES
 
 FAMILIES = {
@@ -123,7 +123,3 @@ def run_rule(rule: Rule, config: dict, submission, role_requirements: dict[str, 
         )
     return rule.run(ctx)
 
-
-def indicator_for(kind, role, geometry, info=None, measured=None) -> Indicator:
-    """An indicator geometry the check made (gap, outside part, uncovered core …)."""
-    return Indicator(kind=kind, role=role, geometry=geometry, info=info, measured=measured)

@@ -23,8 +23,8 @@ from shapely.geometry import MultiLineString, MultiPoint, MultiPolygon
 
 from ..findings import Indicator, Report
 from .atomic import atomic_path
-from .i18n import threshold_text
-from .styles import Style, reference_id, reference_kind, rgba, style_for, style_key
+from .i18n import measured_text, threshold_text
+from .styles import Style, rgba, style_for, style_key
 
 GEOMETRY_COLUMN = "geom"
 FID_COLUMN = "finding_id"
@@ -43,8 +43,8 @@ FIELDS = ("code", "severity", "status", "message_zh", "message_en", "measured", 
 
 def layer_name(ind: Indicator) -> str:
     """'gap', 'outside_boundary', 'overlap_ecological_red_line' …"""
-    ref = reference_kind(ind)
-    return f"{ind.kind}_{ref}" if ref and ref not in ind.kind and ind.kind != "invalid_geometry" else ind.kind
+    ref = ind.reference_kind
+    return f"{ind.kind}_{ref}" if ref and ref not in ind.kind else ind.kind
 
 
 def findings_layers(report: Report) -> dict[str, tuple[gpd.GeoDataFrame, Style, int]]:
@@ -57,16 +57,16 @@ def findings_layers(report: Report) -> dict[str, tuple[gpd.GeoDataFrame, Style, 
             if geom is None:
                 continue
             dim = int(shapely.get_dimensions(geom))
-            ref_id = reference_id(ind)
-            rows.setdefault((layer_name(ind), dim), []).append({
+            name = layer_name(ind)
+            rows.setdefault((name, dim), []).append({
                 "code": c.code, "severity": c.severity.value, "status": c.status.value,
                 "message_zh": c.message_zh, "message_en": c.message_en, "measured": ind.measured,
-                "reference_id": None if ref_id is None else str(ref_id), "kind": ind.kind,
-                "reference_kind": reference_kind(ind), "role": ind.role, "layer": ind.layer,
+                "reference_id": None if ind.reference_id is None else str(ind.reference_id), "kind": ind.kind,
+                "reference_kind": ind.reference_kind, "role": ind.role, "layer": ind.layer,
                 "fid": None if ind.fid is None else str(ind.fid), "info": ind.info,
                 "title_zh": c.title_zh, "title_en": c.title_en, "geometry": geom,
             })
-            keys[(layer_name(ind), dim)] = style_key(ind)
+            keys[(name, dim)] = style_key(ind)
     names = [name for name, _ in rows]
     crs = _crs(report)
     out = {}
@@ -81,7 +81,7 @@ def findings_layers(report: Report) -> dict[str, tuple[gpd.GeoDataFrame, Style, 
 def checks_table(report: Report) -> pd.DataFrame:
     return pd.DataFrame([{
         "code": c.code, "title_zh": c.title_zh, "title_en": c.title_en, "severity": c.severity.value,
-        "status": c.status.value, "measured": (c.measured or {}).get("text", ""),
+        "status": c.status.value, "measured": measured_text(c),
         "threshold_zh": threshold_text(c, "zh"), "threshold_en": threshold_text(c, "en"),
         "source": c.source, "message_zh": c.message_zh, "message_en": c.message_en,
     } for c in report.checks], columns=["code", "title_zh", "title_en", "severity", "status", "measured",

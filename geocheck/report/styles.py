@@ -13,10 +13,6 @@ import re
 from dataclasses import dataclass, replace
 
 from ..findings import Indicator
-from ..references.spec import KINDS as REFERENCE_KIND_SPECS
-
-# Reference kinds (三区三线 and heritage), as named on the command line (--reference KIND=…).
-REFERENCE_KINDS = tuple(REFERENCE_KIND_SPECS)
 
 
 @dataclass(frozen=True)
@@ -70,36 +66,9 @@ KIND_STYLES: dict[str, Style] = {
 DEFAULT_STYLE = Style("其他问题", "Other finding", "#c2185b", "#f06292", 0.55, hatch="xx", width=1.6)
 
 
-def reference_kind(ind: Indicator) -> str | None:
-    """The reference kind an indicator concerns: its own attribute when it has one
-    (``reference_kind`` or ``reference``), else a known kind its kind names
-    (``ecological_red_line_overlap``, ``outside_urban_development_boundary``) or its info does."""
-    for attr in ("reference_kind", "reference"):
-        value = getattr(ind, attr, None)
-        if isinstance(value, str) and value:
-            return value
-    for text in (ind.kind, ind.info or ""):
-        for kind in REFERENCE_KINDS:
-            if kind in text:
-                return kind
-    return None
-
-
-def reference_id(ind: Indicator):
-    """The id of the reference feature an indicator concerns, where it carries one: its
-    ``reference_id`` attribute, or the feature id of an overlap with a reference layer."""
-    value = getattr(ind, "reference_id", None)
-    if value is None and ind.kind.endswith("overlap") and reference_kind(ind):
-        value = ind.fid
-    return value
-
-
 def style_key(ind: Indicator) -> str:
     """'gap', 'uncovered_core', 'ecological_red_line' … (see the module doc)."""
-    ref = reference_kind(ind)
-    if ref and ind.kind != "invalid_geometry":
-        return ref
-    return ind.kind
+    return ind.reference_kind or ind.kind
 
 
 def style_for(key: str) -> Style:

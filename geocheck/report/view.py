@@ -14,7 +14,7 @@ from ..units import format_area, group_digits, km2, mu
 from .i18n import (AREA_ROWS, STATUS, VERDICT, WORDS, check_lang, check_message, check_title,
                    crs_text, measured_text, role_title, threshold_text)
 from .maps import Conflict, conflicts
-from .styles import reference_id, style_for
+from .styles import style_for
 
 
 def report_view(report: Report, lang: str) -> dict:
@@ -77,7 +77,7 @@ def conflict_row(c: Conflict, lang: str) -> dict:
         "fid": "" if ind.fid is None else str(ind.fid),
         "info": ind.info or "",
         "measured": indicator_measure(ind),
-        "reference_id": "" if reference_id(ind) is None else str(reference_id(ind)),
+        "reference_id": "" if ind.reference_id is None else str(ind.reference_id),
     }
 
 
