@@ -318,7 +318,7 @@ def test_postgis_candidate_query_uses_the_gist_index(large_red_line_layer, postg
         assert report.target_crs["epsg"] == 4549
         box_4490 = src.source_box(town.bounds, parse_crs("EPSG:4549"))
 
-        plan = "\n".join(r[0] for r in src.conn.execute(sql.SQL("EXPLAIN ") + src.query(), box_4490))
+        plan = "\n".join(r[0] for r in src.conn.execute(sql.SQL("EXPLAIN ") + src.sql, box_4490))
     assert "Index" in plan and "Seq Scan" not in plan, plan
     read = report.inputs["references"][0]["candidates_read"]
     assert 0 < read < len(squares) / 1000

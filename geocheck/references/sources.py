@@ -278,7 +278,7 @@ class PostgisReference(ReferenceSource):
     """A PostGIS table, read with `geom && ST_MakeEnvelope(…, table SRID)` so the GiST index is used."""
 
     conn: object = None
-    sql: object = None
+    sql: object = None  # the candidate query: psycopg SQL, four %s for the envelope in the table's SRID
 
     @classmethod
     def open(cls, spec: ReferenceSpec) -> "PostgisReference":
@@ -355,10 +355,6 @@ class PostgisReference(ReferenceSource):
         ).format(id=cols[0], name=cols[1], level=cols[2], geom_out=geom_out, table=ident(schema, table),
                  srid=sql.Literal(int(srid)), geom=geom)
         return src
-
-    def query(self):
-        """The candidate query (psycopg SQL, four %s for the envelope in the table's SRID)."""
-        return self.sql
 
     def _read(self, box):
         import psycopg
