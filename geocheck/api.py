@@ -18,7 +18,9 @@ from .checks import REGISTRY, run_rule
 from .findings import Report
 from .measure import contiguity, coverage_pct
 from .encoding import parse_option as parse_encoding
-from .profile import Profile, load_profile
+from .errors import CRSError
+from .profile import Profile, check_town_type, load_profile
+from .provenance import file_digests
 from .references import ReferenceContext, open_references
 from .roles import ROLES
 from .submission import Submission, open_submission
@@ -33,6 +35,9 @@ def check(
     assume_crs: str | CRS | None = None,
     references=None,
     encoding: str | None = None,
+    town_type: str | None = None,
+    allow_crs_distortion: bool = False,
+    config=None,
 ) -> Report:
     """Check one submission against a profile.
 
@@ -49,33 +54,45 @@ def check(
         ReferenceSpecs / a {kind: source} dict (opened and closed here).
     encoding : text encoding of Shapefile attributes and DXF layer names ('GB18030', 'UTF-8' …);
         default: a .cpg or the DBF language byte if the text fits, else detected.
+    town_type : the kind of town ('cultural-tourism', 'sports' … see rules/catalogues/town_types.toml);
+        a profile may raise or waive a limit for it, quoting its source.
+    allow_crs_distortion : measure in a `crs` whose areas differ from the geodesic ones by more than
+        the profile's measurement_tolerance.crs_distortion_pct (refused otherwise), with a note.
+    config : the geocheck.config.Config the caller's settings came from, named in the report.
 
     Raises geocheck.errors.GeocheckError (InputError, ProfileError …) when it cannot check.
     """
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    town_type = check_town_type(town_type)
     target = _as_crs(crs, "--crs")
     assumed = _as_crs(assume_crs, "--assume-crs")
     refset, owned = open_references(references)
     try:
         sub = open_submission(path, role_layers=roles, target_crs=target, assume_crs=assumed,
                               encoding=parse_encoding(encoding) if encoding else None)
+        distortion_notes = check_distortion(sub, prof, allow_crs_distortion)
         refs = ReferenceContext(refset, sub)
-        results = [run_rule(REGISTRY[code], settings, sub, prof.roles, refs) for code, settings in prof.rules.items()]
+        results = [run_rule(REGISTRY[code], settings, sub, prof, refs, town_type)
+                   for code, settings in prof.rules.items()]
         overlaps = refs.measure()
     finally:
         if owned:
             refset.close()
-    notes = list(sub.notes) + refs.notes
+    notes = list(sub.notes) + distortion_notes + refs.notes + exemption_notes(results)
     if any(l is not None and l.features["invalid_reason"].notna().any() for l in sub.roles.values()):
         notes.append({"zh": "部分要素几何无效，已用 make_valid 修复后计算面积",
                       "en": "some features were invalid and were repaired with make_valid before measuring"})
+    notes += [n for n in (config.notes if config is not None else [])]
     return Report(
         tool_version=__version__,
         inputs={
             "path": str(path),
+            "files": file_digests(path),
             "layers": [l.name for l in sub.layers],
             "roles": {role: (layer.describe() if layer else None) for role, layer in sub.roles.items()},
             "references": refs.inputs(),
+            "config": config.describe() if config is not None else None,
+            "town_type": town_type,
         },
         target_crs=crs_mod.describe(sub.target_crs, sub.crs_chosen_by),
         profile=prof.describe(),
@@ -84,6 +101,41 @@ def check(
         notes=notes,
         geometries={role: layer.union for role, layer in sub.roles.items() if layer is not None},
     )
+
+
+def check_distortion(sub: Submission, prof: Profile, allow: bool) -> list[dict]:
+    """Refuse a user-chosen CRS whose areas over this town are off the geodesic ones by more than
+    the profile allows (EPSG:3857, a far GK zone): it would flip verdicts with no sign."""
+    limit = float(prof.measurement_tolerance["crs_distortion_pct"])
+    layer = max((l for l in sub.roles.values() if l is not None), key=lambda l: l.geodesic_area_m2)
+    if layer.geodesic_area_m2 <= 0:
+        return []
+    pct = 100.0 * (layer.area_m2 / layer.geodesic_area_m2 - 1.0)
+    if abs(pct) <= limit or sub.crs_chosen_by != "user":
+        return []
+    label = crs_mod.crs_label(sub.target_crs)
+    lon, _ = crs_mod.centre_lonlat(layer.union, sub.target_crs)
+    better = crs_mod.crs_label(CRS.from_epsg(crs_mod.gk_cm_epsg(lon)))
+    if not allow:
+        raise CRSError(f"--crs {label} distorts areas by {pct:+.2f}% over this town (limit "
+                       f"{limit:g}% in profile '{prof.name}'); measure in {better}, or pass "
+                       "--allow-crs-distortion to accept it")
+    return [{"zh": f"计算坐标系 {label} 在本小镇范围内面积变形 {pct:+.2f}%（规则集限值 {limit:g}%），"
+                   f"经用户明确同意仍按其量算；建议使用 {better}",
+             "en": f"the target CRS {label} distorts areas by {pct:+.2f}% over this town (profile limit "
+                   f"{limit:g}%); used because the user allowed it; {better} is recommended"}]
+
+
+def exemption_notes(results) -> list[dict]:
+    """A note per town-type exemption that changed a rule's thresholds."""
+    out = []
+    for r in results:
+        e = (r.threshold or {}).get("exemption")
+        if e:
+            changed = ", ".join(f"{k}: {v['from']} → {'—' if v['to'] is None else v['to']}" for k, v in e["changed"].items())
+            out.append({"zh": f"{r.code} 按小镇类型 {e['town_type']} 调整了控制指标（{changed}），依据：{e['source']}",
+                        "en": f"{r.code}: thresholds changed for a {e['town_type']} town ({changed}); source: {e['source']}"})
+    return out
 
 
 def measurements(sub: Submission, prof: Profile) -> dict:

@@ -29,7 +29,7 @@ from typing import Callable, Iterable
 
 from . import __version__
 from .errors import GeocheckError, InputError
-from .findings import Report
+from .findings import Report, Verdict
 from .report import to_json, write_atomic
 
 SUBMISSION_FILE_SUFFIXES = {".gpkg", ".zip", ".geojson", ".json", ".dxf", ".kml"}
@@ -44,6 +44,7 @@ class Job:
     path: str
     name: str  # unique folder name for its report
     profile: str | None = None  # per-submission profile from a manifest
+    town_type: str | None = None  # per-submission town type from a manifest
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class CheckOptions:
     formats: tuple[str, ...] = ("json", "html")  # report formats written per submission
     findings: bool = True  # also write findings.gpkg (styled for QGIS) per submission
     lang: str = "zh"
+    town_type: str | None = None
+    allow_crs_distortion: bool = False
+    config: object = None  # geocheck.config.Config the options came from, named in every report
 
 
 @dataclass
@@ -65,11 +69,12 @@ class Outcome:
     name: str
     path: str
     profile: str | None
-    verdict: str  # compliant | non_compliant | error
+    verdict: str  # a geocheck.findings.Verdict value
     error: str | None = None
     measurements: dict = field(default_factory=dict)
     failures: dict = field(default_factory=dict)  # code → count of failed checks
     warnings: dict = field(default_factory=dict)
+    not_run: dict = field(default_factory=dict)  # code → count of checks that could not run
     report: str | None = None  # report file, relative to the batch output folder
     reused: bool = False  # unchanged since the last run: report kept, not re-checked
     seconds: float = 0.0
@@ -83,9 +88,11 @@ class BatchSummary:
 
     @property
     def exit_code(self) -> int:
-        if self.not_checked or any(o.verdict == "error" for o in self.outcomes):
-            return 2
-        return 1 if any(o.verdict == "non_compliant" for o in self.outcomes) else 0
+        """The most serious verdict's exit code (error > non-compliant > incomplete > compliant)."""
+        if self.not_checked:
+            return Verdict.ERROR.exit_code
+        seen = {o.verdict for o in self.outcomes}
+        return next((v.exit_code for v in Verdict if v.value in seen), Verdict.COMPLIANT.exit_code)
 
 
 # ---------------------------------------------------------------- finding submissions
@@ -117,7 +124,7 @@ def discover(source: str | Path, *, exclude: Iterable[str | Path] = ()) -> list[
             p = here / f
             if p.suffix.lower() in SUBMISSION_FILE_SUFFIXES and p.resolve() not in skip:
                 found.append(p)
-    return _named([(p, None, None) for p in sorted(found)], source)
+    return _named([(p, None, None, None) for p in sorted(found)], source)
 
 
 def _from_manifest(manifest: Path) -> list[Job]:
@@ -133,13 +140,14 @@ def _from_manifest(manifest: Path) -> list[Job]:
         p = Path(row["path"].strip())
         if not p.is_absolute():
             p = manifest.parent / p  # paths in a manifest are relative to the manifest
-        entries.append((p, (row.get("name") or "").strip() or None, (row.get("profile") or "").strip() or None))
+        entries.append((p, (row.get("name") or "").strip() or None, (row.get("profile") or "").strip() or None,
+                        (row.get("town_type") or "").strip() or None))
     return _named(entries, manifest.parent)
 
 
 def _named(entries, root: Path) -> list[Job]:
     jobs, used = [], set()
-    for path, name, profile in entries:
+    for path, name, profile, town_type in entries:
         if name is None:
             try:
                 rel = path.relative_to(root)
@@ -152,7 +160,7 @@ def _named(entries, root: Path) -> list[Job]:
         while unique in used:
             unique, k = f"{safe}-{k}", k + 1
         used.add(unique)
-        jobs.append(Job(str(path), unique, profile))
+        jobs.append(Job(str(path), unique, profile, town_type))
     return jobs
 
 
@@ -163,7 +171,7 @@ def fingerprint(job: Job, options: CheckOptions) -> str:
     from .profile import load_profile
 
     h = hashlib.sha256()
-    h.update(json.dumps([__version__, asdict(options), job.profile], sort_keys=True).encode())
+    h.update(json.dumps([__version__, asdict(options), job.profile, job.town_type], sort_keys=True, default=str).encode())
     try:
         h.update(Path(load_profile(job.profile or options.profile).path).read_bytes())
     except GeocheckError:
@@ -251,6 +259,9 @@ def _check(job: Job, options: CheckOptions):
         crs=options.crs,
         assume_crs=options.assume_crs,
         references=_references(options.references),
+        town_type=job.town_type or options.town_type,
+        allow_crs_distortion=options.allow_crs_distortion,
+        config=options.config,
     )
 
 
@@ -271,11 +282,12 @@ def _write_formats(report, options: CheckOptions, folder: Path) -> None:
 def outcome_from_report(job: Job, data: dict, options: CheckOptions) -> Outcome:
     failures = Counter(c["code"] for c in data.get("checks", []) if c["status"] == "fail")
     warnings = Counter(c["code"] for c in data.get("checks", []) if c["status"] == "warn")
+    not_run = Counter(c["code"] for c in data.get("checks", []) if c["status"] == "not_run")
     return Outcome(
         name=job.name, path=job.path,
         profile=(data.get("profile") or {}).get("name") or job.profile or options.profile,
         verdict=data["verdict"], error=data.get("error"), measurements=data.get("measurements") or {},
-        failures=dict(failures), warnings=dict(warnings), report=f"{job.name}/{REPORT_NAME}",
+        failures=dict(failures), warnings=dict(warnings), not_run=dict(not_run), report=f"{job.name}/{REPORT_NAME}",
     )
 
 
@@ -384,12 +396,13 @@ MEASURE_COLUMNS = ("planned_area_m2", "construction_area_m2", "construction_part
 def summary_rows(summary: BatchSummary) -> tuple[list[str], list[dict]]:
     codes = sorted({c for o in summary.outcomes for c in o.failures})
     header = ["name", "path", "profile", "verdict", "error", *MEASURE_COLUMNS, "failed_checks", "warned_checks",
-              *[f"fail_{c}" for c in codes], "report"]
+              "not_run_checks", "not_run_codes", *[f"fail_{c}" for c in codes], "report"]
     rows = []
     for o in summary.outcomes:
         row = {"name": o.name, "path": o.path, "profile": o.profile or "", "verdict": o.verdict,
                "error": o.error or "", "failed_checks": sum(o.failures.values()),
-               "warned_checks": sum(o.warnings.values()), "report": o.report or ""}
+               "warned_checks": sum(o.warnings.values()), "not_run_checks": sum(o.not_run.values()),
+               "not_run_codes": " ".join(sorted(o.not_run)), "report": o.report or ""}
         for m in MEASURE_COLUMNS:
             v = o.measurements.get(m)
             row[m] = "" if v is None else round(v, 3) if isinstance(v, float) else v
@@ -415,9 +428,8 @@ def write_summary(out_dir: Path, summary: BatchSummary) -> None:
     data = {
         "type": "geocheck_batch_summary",
         "tool": {"name": "geocheck", "version": __version__},
-        "counts": {"total": len(summary.outcomes) + len(summary.not_checked),
-                   "compliant": counts.get("compliant", 0), "non_compliant": counts.get("non_compliant", 0),
-                   "error": counts.get("error", 0), "not_checked": len(summary.not_checked)},
+        "counts": {"total": len(summary.outcomes) + len(summary.not_checked)}
+                  | {v.value: counts.get(v.value, 0) for v in Verdict} | {"not_checked": len(summary.not_checked)},
         "interrupted": summary.interrupted,
         "submissions": [asdict(o) for o in summary.outcomes],
         "not_checked": [asdict(j) for j in summary.not_checked],

@@ -1,7 +1,15 @@
 """geocheck.toml (or [tool.geocheck] in pyproject.toml): an institute's defaults.
 
-Found in the working directory or the nearest parent that has one, so a team configures once
-(profile, role layer names, target CRS) and then runs `geocheck check plan.gpkg`.
+How the configuration is found (CLI, batch and the QGIS plugin alike; docs/user-guide.md):
+
+1. `--config FILE`, if given;
+2. else the file named by the environment variable GEOCHECK_CONFIG;
+3. else the nearest geocheck.toml, or pyproject.toml with [tool.geocheck], in the working
+   directory or one of its parents — but never one inside the submission being checked (a
+   submission must not bring its own rules); one found there is ignored and the report says so;
+4. else none: the bundled `generic` profile and no reference layers.
+
+Every report names the file used (or that none was).
 
     profile = "zhejiang-2015"
     crs = "EPSG:4549"          # optional; default: the town's GK zone
@@ -12,13 +20,15 @@ Found in the working directory or the nearest parent that has one, so a team con
 
 from __future__ import annotations
 
+import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jsonschema
 
 from .errors import ConfigError
+from .provenance import sha256_file
 from .roles import ROLES
 
 if sys.version_info >= (3, 11):
@@ -31,6 +41,7 @@ CONFIG_SCHEMA = {
     "additionalProperties": False,
     "properties": {
         "profile": {"type": "string"},
+        "town_type": {"type": "string"},
         "crs": {"type": "string"},
         "assume_crs": {"type": "string"},
         "roles": {
@@ -50,22 +61,60 @@ class Config:
     assume_crs: str | None = None
     roles: dict[str, str] = field(default_factory=dict)
     references: dict = field(default_factory=dict)
+    town_type: str | None = None
     path: Path | None = None  # where it was read from; relative paths resolve against its folder
+    found_by: str = "none"  # "--config", "GEOCHECK_CONFIG", "working directory", "none"
+    notes: list[dict] = field(default_factory=list)  # e.g. a config inside the submission, ignored
+
+    def describe(self) -> dict:
+        return {"path": str(self.path) if self.path else None, "found_by": self.found_by,
+                "sha256": sha256_file(self.path) if self.path else None}
+
+
+CONFIG_ENV = "GEOCHECK_CONFIG"
+
+
+def discover_config(explicit: Path | None = None, submissions=(), start: Path | None = None) -> Config:
+    """The configuration for a run, found the one documented way (see the module docstring)."""
+    if explicit:
+        return replace(load_config(explicit), found_by="--config")
+    if os.environ.get(CONFIG_ENV):
+        return replace(load_config(Path(os.environ[CONFIG_ENV])), found_by=CONFIG_ENV)
+    inside = [Path(s).resolve() for s in submissions if Path(s).is_dir()]
+    here = (start or Path.cwd()).resolve()
+    ignored: list[Path] = []
+    for folder in (here, *here.parents):
+        found = _config_in(folder)
+        if found is None:
+            continue
+        if any(folder == d or d in folder.parents for d in inside):
+            ignored.append(found.path)
+            continue
+        return replace(found, found_by="working directory", notes=_ignored_notes(ignored))
+    return Config(notes=_ignored_notes(ignored))
+
+
+def _ignored_notes(paths: list[Path]) -> list[dict]:
+    return [{"zh": f"送审成果内的配置文件 {p} 未被采用（配置不得随送审成果提供）",
+             "en": f"the configuration file {p} inside the submission was ignored (a submission "
+                   "cannot bring its own configuration)"} for p in paths]
 
 
 def find_config(start: Path | None = None) -> Config:
     """The nearest geocheck.toml or pyproject.toml with [tool.geocheck], else defaults."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / "geocheck.toml"
-        if candidate.is_file():
-            return load_config(candidate)
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
-            data = _read_toml(pyproject)
-            if "geocheck" in data.get("tool", {}):
-                return _build(data["tool"]["geocheck"], pyproject, "[tool.geocheck]")
-    return Config()
+    return discover_config(start=start)
+
+
+def _config_in(folder: Path) -> Config | None:
+    candidate = folder / "geocheck.toml"
+    if candidate.is_file():
+        return load_config(candidate)
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file():
+        data = _read_toml(pyproject)
+        if "geocheck" in data.get("tool", {}):
+            return _build(data["tool"]["geocheck"], pyproject, "[tool.geocheck]")
+    return None
 
 
 def load_config(path: Path) -> Config:
@@ -92,4 +141,5 @@ def _build(data: dict, path: Path, prefix: str) -> Config:
     if profile and profile.endswith(".toml") and not Path(profile).is_absolute():
         profile = str(path.parent / profile)
     return Config(profile=profile, crs=data.get("crs"), assume_crs=data.get("assume_crs"),
-                  roles=dict(data.get("roles", {})), references=dict(data.get("references", {})), path=path)
+                  roles=dict(data.get("roles", {})), references=dict(data.get("references", {})),
+                  town_type=data.get("town_type"), path=path)

@@ -35,6 +35,14 @@ def gk_cm_epsg(lon: float, path=None) -> int:
     return FIRST_GK_CM_EPSG + zone - GK_ZONES.start
 
 
+def centre_lonlat(geom, crs: CRS) -> tuple[float, float]:
+    """CGCS2000 lon/lat of a geometry's bounding-box centre."""
+    minx, miny, maxx, maxy = geom.bounds
+    t = pyproj.Transformer.from_crs(crs, CGCS2000_GEOGRAPHIC, always_xy=True)
+    lon, lat = t.transform((minx + maxx) / 2.0, (miny + maxy) / 2.0)
+    return float(lon), float(lat)
+
+
 def parse_crs(text: str, *, what: str = "--crs") -> CRS:
     """'EPSG:4549', '4549', a WKT or PROJ string → CRS, or a clean error."""
     value = str(text).strip()

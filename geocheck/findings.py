@@ -18,10 +18,30 @@ REPORT_SCHEMA_VERSION = "1.0"
 
 
 class Status(str, enum.Enum):
+    """What became of one check (docs/verdicts.md)."""
+
     PASS = "pass"
     FAIL = "fail"
     WARN = "warn"
-    SKIP = "skip"
+    SKIP = "skip"  # an optional input is absent: the check does not apply
+    NOT_RUN = "not_run"  # an input the profile requires is absent or unusable: the check could not be made
+
+    @property
+    def title_zh(self) -> str:
+        return STATUS_TITLES[self][0]
+
+    @property
+    def title_en(self) -> str:
+        return STATUS_TITLES[self][1]
+
+
+STATUS_TITLES = {
+    Status.PASS: ("通过", "Pass"),
+    Status.FAIL: ("不通过", "Fail"),
+    Status.WARN: ("警告", "Warning"),
+    Status.SKIP: ("跳过", "Skipped"),
+    Status.NOT_RUN: ("未执行", "Not run"),
+}
 
 
 class Severity(str, enum.Enum):
@@ -35,9 +55,57 @@ class Severity(str, enum.Enum):
 
 
 class Verdict(str, enum.Enum):
-    COMPLIANT = "compliant"
-    NON_COMPLIANT = "non_compliant"
+    """The overall outcome, in the order that decides it: the first that applies wins."""
+
     ERROR = "error"
+    NON_COMPLIANT = "non_compliant"
+    INCOMPLETE = "incomplete"
+    COMPLIANT = "compliant"
+
+    @property
+    def exit_code(self) -> int:
+        return VERDICTS[self].exit_code
+
+    @property
+    def title_zh(self) -> str:
+        return VERDICTS[self].title_zh
+
+    @property
+    def title_en(self) -> str:
+        return VERDICTS[self].title_en
+
+
+@dataclass(frozen=True)
+class VerdictInfo:
+    exit_code: int
+    title_zh: str
+    title_en: str
+    rule_zh: str  # when this verdict is given (docs/verdicts.md is generated from these)
+    rule_en: str
+
+
+VERDICTS: dict[Verdict, VerdictInfo] = {
+    Verdict.ERROR: VerdictInfo(
+        2, "无法检查", "Could not check",
+        "送审成果无法读取或量算（文件损坏、坐标系不明、目标坐标系变形过大等），未作任何判断",
+        "the submission could not be read or measured (broken file, unknown CRS, a distorting target "
+        "CRS …); nothing was judged"),
+    Verdict.NON_COMPLIANT: VerdictInfo(
+        1, "不符合要求", "Non-compliant",
+        "至少一项检查不通过（严重程度为“错误”的规则被违反，或规则集要求的图层缺失）",
+        "at least one check failed (a rule of severity error was violated, or a layer the profile "
+        "requires is missing)"),
+    Verdict.INCOMPLETE: VerdictInfo(
+        3, "未完成", "Incomplete",
+        "已执行的检查均未不通过，但规则集要求的检查至少有一项未执行（如未提供必需的参考图层，"
+        "或参考图层未覆盖小镇）：不能据此认定符合要求",
+        "nothing that ran failed, but at least one check the profile requires did not run (a required "
+        "reference layer was not given or does not cover the town): compliance is not shown"),
+    Verdict.COMPLIANT: VerdictInfo(
+        0, "符合要求", "Compliant",
+        "规则集要求的检查全部执行，且没有不通过项（可有警告）",
+        "every check the profile requires ran and none failed (warnings may remain)"),
+}
 
 
 @dataclass
@@ -125,15 +193,18 @@ class Report:
 
     @property
     def verdict(self) -> Verdict:
+        """docs/verdicts.md: error, else any fail, else any not_run, else compliant."""
         if self.error is not None:
             return Verdict.ERROR
         if any(c.status is Status.FAIL for c in self.checks):
             return Verdict.NON_COMPLIANT
+        if any(c.status is Status.NOT_RUN for c in self.checks):
+            return Verdict.INCOMPLETE
         return Verdict.COMPLIANT
 
     @property
     def exit_code(self) -> int:
-        return {Verdict.COMPLIANT: 0, Verdict.NON_COMPLIANT: 1, Verdict.ERROR: 2}[self.verdict]
+        return self.verdict.exit_code
 
     def check(self, code: str) -> CheckResult:
         """The result of one rule code (KeyError if the profile did not run it)."""

@@ -8,14 +8,16 @@ wrong type is a clean error naming the file and the key.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import jsonschema
 
 from .checks import REGISTRY
-from .errors import ProfileError
+from .errors import ConfigError, ProfileError
+from .references.spec import KINDS
 from .roles import ROLES
 
 if sys.version_info >= (3, 11):
@@ -24,6 +26,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_PROFILE = "generic"
+TOWN_TYPES_FILE = "catalogues/town_types.toml"
 
 _RULE_COMMON = {
     "severity": {"type": "string", "enum": ["error", "warning"]},
@@ -42,10 +45,55 @@ class Profile:
     roles: dict[str, str]  # role → "required" | "optional"
     rules: dict[str, dict]  # code → settings (severity, source, thresholds)
     path: str
+    references: dict[str, str] = field(default_factory=dict)  # reference kind → "required" | "optional"
+    reference_groups: list[list[str]] = field(default_factory=list)  # at least one kind of each is required
+    measurement_tolerance: dict = field(default_factory=dict)  # area_m2, length_m, crs_distortion_pct
+    sha256: str = ""
+
+    def missing_reference(self, kind: str, given: set[str]) -> tuple[str, str] | None:
+        """(zh, en) naming what the profile requires when `kind` is absent, or None if it may be."""
+        k = KINDS[kind]
+        if self.references.get(kind) == "required":
+            return f"{k.title_zh}参考图层", f"the {k.title_en} ({k.title_zh}) reference layer"
+        for group in self.reference_groups:
+            if kind in group and not given.intersection(group):
+                return ("以下参考图层之一：" + "、".join(KINDS[g].title_zh for g in group),
+                        "one of these reference layers: " + ", ".join(KINDS[g].title_en for g in group))
+        return None
+
+    def required_reference_kinds(self) -> list[str]:
+        return [k for k, v in self.references.items() if v == "required"]
 
     def describe(self) -> dict:
         return {"name": self.name, "title_zh": self.title_zh, "title_en": self.title_en,
-                "source": self.source, "about_band_note": self.about_band_note, "file": self.path}
+                "source": self.source, "about_band_note": self.about_band_note, "file": self.path,
+                "sha256": self.sha256, "references_required": self.required_reference_kinds(),
+                "references_one_of": self.reference_groups, "measurement_tolerance": self.measurement_tolerance}
+
+
+def town_types() -> dict[str, dict]:
+    """name → {title_zh, title_en}: the town types profiles may grant exemptions to."""
+    path = resources.files("geocheck.rules").joinpath(TOWN_TYPES_FILE)
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def check_town_type(value: str | None) -> str | None:
+    """A known town type name, or a clean error listing them."""
+    if value is None:
+        return None
+    known = town_types()
+    if value not in known:
+        raise ConfigError(f"unknown town type '{value}' (known: {', '.join(known)})")
+    return value
+
+
+def _exemptions_schema(params: dict) -> dict:
+    """`exemptions.<town type>`: the parameters a town type overrides (false drops a bound), and why."""
+    overrides = {k: {"anyOf": [v, {"const": False}]} for k, v in params.items() if not k.startswith("severity")}
+    one = {"type": "object", "required": ["source"], "additionalProperties": False,
+           "properties": {"source": {"type": "string", "minLength": 1}, "note": {"type": "string"}} | overrides}
+    return {"type": "object", "propertyNames": {"enum": list(town_types())}, "additionalProperties": one,
+            "description": "per town type: parameters replaced for that type of town, with the source allowing it"}
 
 
 def schema() -> dict:
@@ -54,16 +102,18 @@ def schema() -> dict:
     for code, rule in REGISTRY.items():
         s = {
             "type": "object",
-            "properties": _RULE_COMMON | rule.params,
+            "properties": _RULE_COMMON | rule.params | {"exemptions": _exemptions_schema(rule.params)},
             "required": ["source", *rule.required_params],
             "additionalProperties": False,
         }
         if rule.any_of_params:
             s["anyOf"] = [{"required": list(group)} for group in rule.any_of_params]
         rule_schemas[code] = s
+    kinds = list(KINDS)
     return {
         "type": "object",
-        "required": ["name", "title_zh", "title_en", "source", "roles", "rules"],
+        "required": ["name", "title_zh", "title_en", "source", "roles", "references", "measurement_tolerance",
+                     "rules"],
         "additionalProperties": False,
         "properties": {
             "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_.-]*$"},
@@ -77,6 +127,27 @@ def schema() -> dict:
                 "required": ["boundary"],
                 "additionalProperties": False,
             },
+            "references": {
+                "type": "object",
+                "properties": {k: {"enum": ["required", "optional"]} for k in kinds} | {
+                    "one_of": {"type": "array", "items": {"type": "array", "minItems": 2, "uniqueItems": True,
+                                                         "items": {"enum": kinds}}}},
+                "additionalProperties": False,
+            },
+            "measurement_tolerance": {
+                "type": "object",
+                "required": ["area_m2", "length_m", "crs_distortion_pct"],
+                "additionalProperties": False,
+                "properties": {
+                    "area_m2": {"type": "number", "minimum": 0,
+                                "description": "an area this close to a bound counts as on it, m²"},
+                    "length_m": {"type": "number", "minimum": 0,
+                                 "description": "a distance this close to a bound counts as on it, m"},
+                    "crs_distortion_pct": {"type": "number", "exclusiveMinimum": 0,
+                                           "description": "largest accepted difference between the target CRS's "
+                                                          "area and the geodesic area, percent"},
+                },
+            },
             "rules": {
                 "type": "object",
                 "properties": rule_schemas,
@@ -88,7 +159,7 @@ def schema() -> dict:
 
 
 def bundled_profiles() -> dict[str, Path]:
-    """name → path of the profiles shipped in rules/."""
+    """name → path of the profiles shipped in rules/ (catalogues live in subfolders)."""
     root = resources.files("geocheck.rules")
     return {Path(str(p)).stem: Path(str(p)) for p in root.iterdir() if str(p).endswith(".toml")}
 
@@ -107,7 +178,8 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
                 name_or_path,
             )
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"cannot read profile ({exc})", path) from None
     except tomllib.TOMLDecodeError as exc:
@@ -122,6 +194,9 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
         about_band_note=data.get("about_band_note", ""),
         roles={r: data["roles"].get(r, "optional") for r in ROLES},
         rules=dict(sorted(data["rules"].items())), path=str(path),
+        references={k: v for k, v in data["references"].items() if k != "one_of"},
+        reference_groups=[list(g) for g in data["references"].get("one_of", [])],
+        measurement_tolerance=dict(data["measurement_tolerance"]), sha256=hashlib.sha256(raw).hexdigest(),
     )
 
 

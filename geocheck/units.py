@@ -19,9 +19,9 @@ def area_triplet(m2: float | None) -> dict | None:
     return {"m2": round(m2, 2), "km2": round(km2(m2), 6), "mu": round(mu(m2), 2)}
 
 
-def group_digits(value: float) -> str:
+def group_digits(value: float, decimals: int = 0) -> str:
     """12345678.9 → '12 345 679' (space-grouped, as Chinese technical reports print)."""
-    return f"{value:,.0f}".replace(",", " ")
+    return f"{value:,.{decimals}f}".replace(",", " ")
 
 
 def format_area(m2: float | None) -> str:

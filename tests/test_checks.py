@@ -7,6 +7,9 @@ from shapely.geometry import shape
 
 import geocheck
 from conftest import tree_digest
+from lenient_profiles import references_optional
+
+LENIENT = references_optional("zhejiang-2015")  # reading and geometry tests: no reference layers needed
 
 
 def statuses(report):
@@ -14,7 +17,7 @@ def statuses(report):
 
 
 def test_compliant_town_passes_zhejiang(compliant_gpkg):
-    report = geocheck.check(compliant_gpkg, profile="zhejiang-2015")
+    report = geocheck.check(compliant_gpkg, profile=LENIENT)
     # No reference layers given: the 4xx (red line, farmland, heritage) rules skip.
     assert statuses(report) == {"GC101": "pass", "GC202": "pass", "GC212": "pass", "GC301": "pass",
                                 "GC302": "pass", "GC311": "pass", "GC501": "pass"} | {
@@ -30,7 +33,7 @@ def test_compliant_town_passes_zhejiang(compliant_gpkg):
 
 
 def test_gc302_split_construction_reports_gap_and_fails(gc302_split_construction_gpkg):
-    report = geocheck.check(gc302_split_construction_gpkg, profile="zhejiang-2015")
+    report = geocheck.check(gc302_split_construction_gpkg, profile=LENIENT)
     c = report.check("GC302")
     assert c.status.value == "fail"
     assert c.measured["parts"] == 2 and c.measured["groups"] == 2
@@ -46,7 +49,7 @@ def test_gc302_gap_within_tolerance_is_contiguous(tmp_path):
     layers = compliant_layers()
     # A 30 m road between parcels: under the 50 m tolerance.
     layers["建设用地"] = frame([rect(200, 200, 500, 1000), rect(730, 200, 500, 1000)], "EPSG:4549")
-    report = geocheck.check(write_gpkg(tmp_path / "road.gpkg", layers), profile="zhejiang-2015")
+    report = geocheck.check(write_gpkg(tmp_path / "road.gpkg", layers), profile=LENIENT)
     c = report.check("GC302")
     assert c.status.value == "pass"
     assert (c.measured["parts"], c.measured["groups"]) == (2, 1)
@@ -54,7 +57,7 @@ def test_gc302_gap_within_tolerance_is_contiguous(tmp_path):
 
 
 def test_gc311_outside_area_and_feature(gc311_construction_outside_gpkg):
-    report = geocheck.check(gc311_construction_outside_gpkg, profile="zhejiang-2015")
+    report = geocheck.check(gc311_construction_outside_gpkg, profile=LENIENT)
     c = report.check("GC311")
     assert c.status.value == "fail"
     assert c.measured["m2"] == pytest.approx(100 * 400, rel=1e-9)
@@ -65,7 +68,7 @@ def test_gc311_outside_area_and_feature(gc311_construction_outside_gpkg):
 
 
 def test_gc501_coverage_percent_and_uncovered_geometry(gc501_core_partly_uncovered_gpkg):
-    report = geocheck.check(gc501_core_partly_uncovered_gpkg, profile="zhejiang-2015")
+    report = geocheck.check(gc501_core_partly_uncovered_gpkg, profile=LENIENT)
     c = report.check("GC501")
     assert c.status.value == "fail"
     # Core x 300..900, design x 250..720: covered 420 of 600 m width.
@@ -89,7 +92,7 @@ def test_gc101_bowtie_reported_and_measured_after_make_valid(gc101_bowtie_bounda
 
 
 def test_missing_required_role_fails_but_others_run(missing_core_gpkg):
-    report = geocheck.check(missing_core_gpkg, profile="zhejiang-2015")
+    report = geocheck.check(missing_core_gpkg, profile=LENIENT)
     c = report.check("GC501")
     assert c.status.value == "fail" and "core area" in c.message_en and "missing" in c.message_en
     assert report.check("GC202").status.value == "pass"
@@ -100,7 +103,7 @@ def test_missing_required_role_fails_but_others_run(missing_core_gpkg):
 
 def test_missing_optional_role_skips(missing_core_gpkg, tmp_path):
     profile = tmp_path / "p.toml"
-    text = (geocheck.load_profile("zhejiang-2015").path)
+    text = LENIENT
     profile.write_text(open(text, encoding="utf-8").read().replace('core = "required"', 'core = "optional"'),
                        encoding="utf-8")
     report = geocheck.check(missing_core_gpkg, profile=profile)
@@ -110,8 +113,8 @@ def test_missing_optional_role_skips(missing_core_gpkg, tmp_path):
 
 
 def test_shapefile_folder_in_lonlat_matches_gpkg(compliant_gpkg, compliant_shapefile_folder):
-    a = geocheck.check(compliant_gpkg, profile="zhejiang-2015")
-    b = geocheck.check(compliant_shapefile_folder, profile="zhejiang-2015")
+    a = geocheck.check(compliant_gpkg, profile=LENIENT)
+    b = geocheck.check(compliant_shapefile_folder, profile=LENIENT)
     assert b.inputs["roles"]["boundary"]["layer"] == "planning_boundary"
     assert b.inputs["roles"]["boundary"]["source_crs"].startswith("EPSG:4490")
     assert b.target_crs["epsg"] == 4549
@@ -142,7 +145,7 @@ def test_layers_in_different_crss_each_transformed(tmp_path):
     layers = compliant_layers()
     layers["规划范围"] = layers["规划范围"].to_crs("EPSG:4490")  # lon/lat
     layers["核心区"] = layers["核心区"].to_crs("EPSG:4527")  # GK zone 39 with prefix, another CM
-    report = geocheck.check(write_gpkg(tmp_path / "mixed.gpkg", layers), profile="zhejiang-2015")
+    report = geocheck.check(write_gpkg(tmp_path / "mixed.gpkg", layers), profile=LENIENT)
     sources = {r: v["source_crs"].split(" ")[0] for r, v in report.inputs["roles"].items()}
     assert sources == {"boundary": "EPSG:4490", "construction": "EPSG:4549", "core": "EPSG:4527",
                        "urban_design": "EPSG:4549"}

@@ -9,10 +9,13 @@ import pytest
 
 from cli_tools import GEOCHECK, assert_one_line_error, invoke
 from geocheck.errors import InputError
+from lenient_profiles import references_optional
+
+LENIENT = references_optional("zhejiang-2015")  # reading and geometry tests: no reference layers needed
 
 
 def test_compliant_exit_0_and_table(compliant_gpkg):
-    result = invoke("check", compliant_gpkg, "--profile", "zhejiang-2015")
+    result = invoke("check", compliant_gpkg, "--profile", LENIENT)
     assert result.exit_code == 0, result.output
     assert "符合要求 — compliant" in result.output
     assert "GC202" in result.output and "km²" in result.output and "亩" in result.output
@@ -20,7 +23,7 @@ def test_compliant_exit_0_and_table(compliant_gpkg):
 
 
 def test_non_compliant_exit_1(gc302_split_construction_gpkg):
-    result = invoke("check", gc302_split_construction_gpkg, "-p", "zhejiang-2015")
+    result = invoke("check", gc302_split_construction_gpkg, "-p", LENIENT)
     assert result.exit_code == 1
     assert "不符合要求 — non-compliant" in result.output
 
@@ -43,7 +46,7 @@ def test_output_file_written_atomically(compliant_gpkg, tmp_path, report_schema)
     out = tmp_path / "report.json"
     out.write_text("old", encoding="utf-8")
     result = invoke("check", compliant_gpkg, "-f", "json", "-o", out)
-    assert result.exit_code == 0
+    assert result.exit_code == 3  # the default profile requires reference layers: incomplete, never compliant
     report_schema.validate(json.loads(out.read_text(encoding="utf-8")))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["compliant.gpkg", "report.json"]  # no temp file
 
@@ -131,7 +134,7 @@ def test_bad_config_key(compliant_gpkg, tmp_path, monkeypatch):
 
 
 def test_rules_lists_codes_and_thresholds():
-    result = invoke("rules", "--profile", "zhejiang-2015", env={"COLUMNS": "200"})
+    result = invoke("rules", "--profile", LENIENT, env={"COLUMNS": "200"})
     assert result.exit_code == 0
     assert "GC202" in result.output and "about_km2=3.0" in result.output
     assert "not used by this profile" in result.output  # e.g. GC201
@@ -146,7 +149,7 @@ def test_explain_prints_docs():
 
 def test_installed_command_runs_as_a_process(compliant_gpkg):
     """The console script itself (not CliRunner): exit code and stderr as a user sees them."""
-    ok = subprocess.run([*GEOCHECK, "check", str(compliant_gpkg), "-p", "zhejiang-2015"], capture_output=True,
+    ok = subprocess.run([*GEOCHECK, "check", str(compliant_gpkg), "-p", LENIENT], capture_output=True,
                         text=True)
     assert ok.returncode == 0 and "compliant" in ok.stdout
     bad = subprocess.run([*GEOCHECK, "check", "/nonexistent/x.gpkg"], capture_output=True, text=True)

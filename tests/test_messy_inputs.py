@@ -16,10 +16,13 @@ from cli_tools import GEOCHECK, assert_one_line_error, invoke
 from conftest import tree_digest
 from messy_corpus import CASES
 from report_tools import require
+from lenient_profiles import references_optional
+
+LENIENT = references_optional("zhejiang-2015")  # reading and geometry tests: no reference layers needed
 
 
 def run_check(path: Path, *args: str):
-    return invoke("check", path, "-p", "zhejiang-2015", "-f", "json", *args)
+    return invoke("check", path, "-p", LENIENT, "-f", "json", *args)
 
 
 def dig(report: dict, dotted: str):
@@ -60,7 +63,7 @@ def test_corpus_is_big_enough():
 def test_encoding_shown_in_text_report(tmp_path):
     from messy_corpus import gbk_shp
 
-    result = invoke("check", gbk_shp(tmp_path), "-p", "zhejiang-2015")
+    result = invoke("check", gbk_shp(tmp_path), "-p", LENIENT)
     assert result.exit_code == 0, result.output
     assert "GB18030" in result.output and "测试小镇" not in result.output  # a note, not the data
 
@@ -132,7 +135,7 @@ def test_unreadable_input_is_refused_with_permission_denied(unprivileged_run, ki
         path = write_shapefiles(folder / "town_shp", english(compliant_layers()))
     path.chmod(0o000)
     try:
-        proc = subprocess.run([*prefix, *GEOCHECK, "check", str(path), "-p", "zhejiang-2015"], capture_output=True,
+        proc = subprocess.run([*prefix, *GEOCHECK, "check", str(path), "-p", LENIENT], capture_output=True,
                               text=True)
     finally:
         path.chmod(0o755 if path.is_dir() else 0o644)  # so that it can be removed

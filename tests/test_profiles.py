@@ -36,10 +36,12 @@ def test_about_rules_state_their_band(name):
     prof = load_profile(name)
     about_codes = [c for c in prof.rules if "about_km2" in prof.rules[c]]
     assert about_codes, f"{name} has no about_km2 rule"
-    # The profile explains its reading of 左右 with the same percentage it applies.
+    # The profile explains its reading of 左右 with the same percentages it applies, both bands.
     for code in about_codes:
-        band = prof.rules[code]["band_pct"]
-        assert re.search(rf"±\s*{band:g}\s*%", prof.about_band_note), (name, code)
+        for key in ("pass_band_pct", "warn_band_pct"):
+            band = prof.rules[code][key]
+            assert re.search(rf"±\s*{band:g}\s*%", prof.about_band_note), (name, code, key)
+        assert prof.rules[code]["warn_band_pct"] > prof.rules[code]["pass_band_pct"]
 
 
 @pytest.mark.parametrize("name", sorted(set(BUNDLED) - set(WITH_ABOUT_RULES)))
@@ -72,6 +74,11 @@ title_en = "test"
 source = "x"
 [roles]
 boundary = "required"
+[references]
+[measurement_tolerance]
+area_m2 = 1.0
+length_m = 0.01
+crs_distortion_pct = 0.5
 """
 
 
@@ -81,7 +88,12 @@ boundary = "required"
     ('[rules.GC201]\nmin_km2 = 3\n', "rules.GC201"),  # no source
     ('[rules.GC201]\nsource = "s"\n', "rules.GC201"),  # neither bound
     ('[rules.GC999]\nsource = "s"\n', "rules"),  # unknown code
-    ('[rules.GC202]\nabout_km2 = 3\nband_pct = 150\nsource = "s"\n', "rules.GC202.band_pct"),
+    ('[rules.GC202]\nabout_km2 = 3\npass_band_pct = 150\nwarn_band_pct = 30\nsource = "s"\n',
+     "rules.GC202.pass_band_pct"),
+    ('[rules.GC201]\nmax_km2 = 5\nsource = "s"\n[rules.GC201.exemptions.circus]\nmax_km2 = false\nsource = "s"\n',
+     "rules.GC201.exemptions"),  # unknown town type
+    ('[rules.GC201]\nmax_km2 = 5\nsource = "s"\n[rules.GC201.exemptions.sports]\nmax_km2 = false\n',
+     "rules.GC201.exemptions.sports"),  # an exemption must quote its source
 ])
 def test_bad_profile_names_file_and_key(tmp_path, body, key):
     path = _write(tmp_path, BASE + body)
@@ -99,3 +111,19 @@ def test_profile_that_is_not_toml(tmp_path):
 def test_unknown_profile_name_lists_bundled():
     with pytest.raises(ProfileError, match="zhejiang-2015"):
         load_profile("no-such-province")
+
+
+def test_profile_must_state_its_reference_requirements_and_tolerances(tmp_path):
+    body = BASE.replace("[references]\n", "").replace("area_m2 = 1.0\n", "")
+    with pytest.raises(ProfileError, match="references"):
+        load_profile(_write(tmp_path, body + '[rules.GC201]\nmax_km2 = 5\nsource = "s"\n'))
+    with pytest.raises(ProfileError, match="area_m2"):
+        load_profile(_write(tmp_path, BASE.replace("area_m2 = 1.0\n", "") + '[rules.GC201]\nmax_km2 = 5\nsource = "s"\n'))
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_bundled_profiles_require_the_three_control_lines_and_heritage(name):
+    prof = load_profile(name)
+    assert set(prof.required_reference_kinds()) == {"ecological_red_line", "basic_farmland", "urban_development_boundary"}
+    assert prof.reference_groups == [["heritage_protection_range", "heritage_points"]]
+    assert prof.measurement_tolerance["area_m2"] == 1.0

@@ -53,7 +53,9 @@ def overlaps(report, kind, role, relation="overlap"):
 
 def write_profile(path: Path, rules: str) -> Path:
     path.write_text('name = "refs-test"\ntitle_zh = "测试"\ntitle_en = "test"\nsource = "test"\n'
-                    '[roles]\nboundary = "required"\nconstruction = "required"\n' + rules, encoding="utf-8")
+                    '[roles]\nboundary = "required"\nconstruction = "required"\n[references]\n'
+                    '[measurement_tolerance]\narea_m2 = 1.0\nlength_m = 0.01\ncrs_distortion_pct = 0.5\n' + rules,
+                    encoding="utf-8")
     return path
 
 
@@ -64,7 +66,7 @@ def test_noncompliant_sample_gets_red_line_farmland_udb_and_heritage_findings(re
     report = geocheck.check(SAMPLE / "noncompliant_town", profile="zhejiang-2015", references=SAMPLE_REFS)
     report_schema.validate(json.loads(to_json(report)))
     assert statuses(report) == {"GC401": "fail", "GC402": "warn", "GC411": "fail", "GC421": "fail",
-                                "GC431": "pass", "GC432": "skip", "GC433": "fail", "GC434": "warn"}
+                                "GC431": "pass", "GC432": "skip", "GC433": "warn", "GC434": "warn"}
     # make_sample_data.py tuned these overlaps: 30 000 m² of red line, 20 000 m² of farmland.
     assert overlaps(report, "ecological_red_line", "construction") == {"330106-0012": pytest.approx(30_000, abs=1)}
     assert overlaps(report, "basic_farmland", "construction") == {"330106-JB0007": pytest.approx(20_000, abs=1)}
@@ -85,6 +87,8 @@ def test_noncompliant_sample_gets_red_line_farmland_udb_and_heritage_findings(re
     # 福缘寺旧址 (省级) is 40 m from part B and has no published range: assumed buffers, said so.
     gc433 = report.check("GC433")
     assert "福缘寺旧址" in gc433.message_zh and gc433.measured["assumed_buffer"] is True
+    # Only the assumed circle reaches construction land: an assumption never fails a plan alone.
+    assert gc433.severity.value == "warning" and "assumed radius" in gc433.message_en
     assert any("assumed" in n["en"] and "no national default" in n["en"] for n in report.notes)
     assumed = [o for o in report.measurements["overlaps"] if o["reference_kind"] == "heritage_points"]
     assert {o["assumed_buffer_m"] for o in assumed} == {60, 110}
@@ -103,13 +107,33 @@ def test_compliant_sample_has_no_reference_findings(report_schema):
     assert overlaps(report, "basic_farmland", "construction") == {}
 
 
-def test_missing_reference_kind_skips_with_reason(compliant_gpkg):
+def test_missing_required_reference_kind_is_not_run_and_the_town_incomplete(compliant_gpkg):
     report = geocheck.check(compliant_gpkg, profile="generic",
                             references=[f"basic_farmland={REF / 'basic_farmland.gpkg'}"])
     gc401 = report.check("GC401")
-    assert gc401.status.value == "skip"
+    assert gc401.status.value == "not_run"
     assert "--reference ecological_red_line=" in gc401.message_en and "生态保护红线" in gc401.message_zh
     assert report.check("GC411").status.value == "pass"
+    assert report.summary["fail"] == 0
+    assert report.verdict.value == "incomplete" and report.exit_code == 3
+
+
+def test_missing_optional_reference_kind_skips_with_reason(compliant_gpkg, tmp_path):
+    profile = write_profile(tmp_path / "p.toml", '[rules.GC401]\ntolerance_m2 = 0.01\nsource = "s"\n')
+    report = geocheck.check(compliant_gpkg, profile=profile)
+    gc401 = report.check("GC401")
+    assert gc401.status.value == "skip" and "optional" in gc401.message_en
+    assert report.verdict.value == "compliant"
+
+
+def test_one_heritage_kind_of_the_group_is_enough(compliant_gpkg):
+    report = geocheck.check(compliant_gpkg, profile="generic",
+                            references=[f"heritage_points={REF / 'heritage_sites.gpkg'}:文物保护单位"])
+    assert report.check("GC433").status.value != "not_run"
+    assert report.check("GC431").status.value == "skip"  # the group is satisfied by heritage_points
+    no_heritage = geocheck.check(compliant_gpkg, profile="generic")
+    assert {no_heritage.check(c).status.value for c in ("GC431", "GC433", "GC434")} == {"not_run"}
+    assert "one of these reference layers" in no_heritage.check("GC431").message_en
 
 
 # --------------------------------------------------------------------------- PostGIS agreement
@@ -377,7 +401,8 @@ def test_heritage_points_buffered_by_level_and_said_to_be_assumed(heritage_point
         f"heritage_control_zone={gpkg}:建设控制地带"])
     report_schema.validate(json.loads(to_json(report)))
     gc433, gc434 = report.check("GC433"), report.check("GC434")
-    assert gc433.status.value == "fail"
+    assert gc433.status.value == "warn"  # the 60 m circle is assumed: it warns, never fails alone
+    assert "assumed radius" in gc433.message_en and "假定半径" in gc433.message_zh
     assert gc433.measured["m2"] == pytest.approx(segment_area(60, 40), rel=2e-3)
     assert gc434.status.value == "warn"
     assert gc434.measured["m2"] == pytest.approx(segment_area(110, 40), rel=2e-3)
@@ -403,8 +428,23 @@ def test_heritage_points_with_only_unknown_levels_warn(heritage_point_40m_from_c
     report = geocheck.check(compliant_gpkg, profile=profile, references=[
         f"heritage_points={heritage_point_40m_from_construction}:文物保护单位"])
     gc433 = report.check("GC433")
-    assert gc433.status.value == "warn" and gc433.measured["points_with_unknown_level"] == 3
-    assert gc433.measured["m2"] == 0
+    assert gc433.measured["points_with_unknown_level"] == 3 and gc433.measured["m2"] == 0
+    # No radius is known for any level, but one site lies inside the construction zone itself:
+    # that is measured, not assumed, and fails.
+    assert gc433.status.value == "fail" and gc433.measured["points_inside_construction"] == 1
+    assert "有范围的寺" in gc433.message_zh
+
+
+def test_heritage_point_inside_construction_fails_without_any_assumption(compliant_gpkg, tmp_path):
+    gpkg = tmp_path / "inside.gpkg"
+    pyogrio.write_dataframe(frame([Point(X0 + 700, Y0 + 700)], "EPSG:4549", wwmc=["院内古塔"],
+                                  bhjb=["县级文物保护单位"]), gpkg, layer="文物保护单位")
+    report = geocheck.check(compliant_gpkg, profile=write_profile(tmp_path / "h.toml", HERITAGE_PROFILE),
+                            references=[f"heritage_points={gpkg}"])
+    gc433 = report.check("GC433")
+    assert gc433.status.value == "fail" and gc433.measured["points_inside_construction"] == 1
+    assert "院内古塔" in gc433.message_zh and "inside the construction zone" in gc433.message_en
+    assert report.verdict.value == "non_compliant"
 
 
 # --------------------------------------------------------------------------- sources, syntax, errors
@@ -443,7 +483,7 @@ def test_config_references_are_relative_to_the_config_folder(tmp_path, compliant
     kinds = {r["kind"]: r for r in report["inputs"]["references"]}
     assert kinds["basic_farmland"]["source"] == str(cfg_dir / "refs" / "jbnt.gpkg")
     gc433 = next(c for c in report["checks"] if c["code"] == "GC433")
-    assert gc433["status"] == "fail" and "北寺" in gc433["message_zh"]
+    assert gc433["status"] == "warn" and "北寺" in gc433["message_zh"]
     assert gc433["measured"]["m2"] == pytest.approx(segment_area(60, 40), rel=2e-3)
     # --reference replaces the config's source for that kind.
     result = invoke("check", compliant_gpkg, "--config", cfg_dir / "geocheck.toml", "-f", "json",
@@ -461,7 +501,7 @@ def test_cli_reference_option_fails_the_noncompliant_sample(report_schema):
     report = json.loads(result.output)
     report_schema.validate(report)
     status = {c["code"]: c["status"] for c in report["checks"]}
-    assert status["GC401"] == "fail" and status["GC411"] == "fail" and status["GC421"] == "skip"
+    assert status["GC401"] == "fail" and status["GC411"] == "fail" and status["GC421"] == "not_run"
 
 
 @pytest.fixture

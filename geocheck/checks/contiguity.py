@@ -42,7 +42,7 @@ parts) that a reviewer can open in GIS.
         layer = ctx.submission.roles[role]
         tol = float(ctx.param("gap_tolerance_m"))
         max_parts = int(ctx.param("max_parts", 1))
-        c = contiguity(layer.union, tol)
+        c = contiguity(layer.union, tol + ctx.length_tolerance_m)  # a gap a hair over the bound is on it
         features = [
             Indicator(kind="gap", role=role, layer=layer.ref.name, geometry=g.line, measured=g.distance_m,
                       info=f"gap {g.distance_m:.1f} m between parts {g.part_a + 1} and {g.part_b + 1}")
@@ -52,8 +52,10 @@ parts) that a reviewer can open in GIS.
         measured = {"parts": c.parts, "groups": c.groups, "largest_gap_m": round(c.largest_gap_m, 2),
                     "text": f"{c.groups} 片 / groups; max gap {c.largest_gap_m:.1f} m"}
         threshold = {"max_parts": max_parts, "gap_tolerance_m": tol,
-                     "text_zh": f"不超过 {max_parts} 片（间隙容差 {tol:g} 米）",
-                     "text_en": f"at most {max_parts} part(s) (gap tolerance {tol:g} m)"}
+                     "length_tolerance_m": ctx.length_tolerance_m,
+                     "text_zh": f"不超过 {max_parts} 片（间隙容差 {tol:g} 米，量算容差 {ctx.length_tolerance_m:g} 米）",
+                     "text_en": f"at most {max_parts} part(s) (gap tolerance {tol:g} m, measurement tolerance "
+                                f"{ctx.length_tolerance_m:g} m)"}
         if violated:
             msg_zh = (f"{r.title_zh}分为 {c.groups} 片（原始 {c.parts} 块），最大间距 {c.largest_gap_m:.1f} 米，"
                       f"不满足集中连片要求")

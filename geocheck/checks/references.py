@@ -27,13 +27,6 @@ RADII = {"radius_m_by_level": {
 MAX_LISTED = 5  # reference ids named in a message
 
 
-def _skip(ctx, kind):
-    k = KINDS[kind]
-    return ctx.not_run(Status.SKIP, f"未提供{k.title_zh}参考图层（--reference {kind}=…），跳过",
-                       f"skipped: no {k.title_en} ({k.title_zh}) reference layer was given "
-                       f"(--reference {kind}=SOURCE)")
-
-
 def _threshold(tol, what_zh, what_en):
     return {"max_m2": tol, "text_zh": f"{what_zh} ≤ {tol:g} 平方米（仅容许浮点误差）",
             "text_en": f"{what_en} ≤ {tol:g} m² (floating-point slack only)"}
@@ -62,8 +55,6 @@ def _ids(overlaps, tol):
 def overlap_check(ctx, kind, role, *, consent=False, overlaps=None, assumed=None):
     """Shared body: the role's overlap with `kind`, per reference feature, against the tolerance."""
     refs = ctx.references
-    if refs is None or not refs.has(kind):
-        return _skip(ctx, kind)
     layer = ctx.submission.roles[role]
     tol = float(ctx.param("tolerance_m2"))
     overlaps = refs.overlaps(kind, role) if overlaps is None else overlaps
@@ -93,7 +84,8 @@ def overlap_check(ctx, kind, role, *, consent=False, overlaps=None, assumed=None
 
 def overlap_rule(code, title_zh, title_en, *, kind, role, consent=False, doc=""):
     """Register a rule that is overlap_check of one reference kind against one role."""
-    register(code, title_zh, title_en, roles=(role,), params=TOLERANCE, required=("tolerance_m2",), doc=doc)(
+    register(code, title_zh, title_en, roles=(role,), references=(kind,), params=TOLERANCE,
+             required=("tolerance_m2",), doc=doc)(
         lambda ctx: overlap_check(ctx, kind, role, consent=consent))
 
 
@@ -187,7 +179,8 @@ field's id and the area inside the plan, e.g. 18 000 m² (27 亩, 0.59 %).
 
 @register(
     "GC421", "建设范围位于城镇开发边界内", "Construction zone inside the urban development boundary",
-    roles=("construction",), params=TOLERANCE, required=("tolerance_m2",),
+    roles=("construction",), references=("urban_development_boundary",), params=TOLERANCE,
+    required=("tolerance_m2",),
     doc="""
 **What it checks.** The construction zone lies inside the urban development boundary
 (城镇开发边界, reference kind `urban_development_boundary`): the area outside it must not exceed
@@ -210,8 +203,6 @@ construction zone is outside.
 def check_inside_udb(ctx):
     kind = "urban_development_boundary"
     refs = ctx.references
-    if refs is None or not refs.has(kind):
-        return _skip(ctx, kind)
     construction = ctx.submission.roles["construction"]
     tol = float(ctx.param("tolerance_m2"))
     inside = polygonal(shapely.union_all([o.geometry for o in refs.overlaps(kind, "construction")]))
@@ -286,8 +277,6 @@ def point_buffer_check(ctx, zone: str):
     """Heritage points buffered by an assumed radius per protection level (GC433/GC434)."""
     kind = "heritage_points"
     refs = ctx.references
-    if refs is None or not refs.has(kind):
-        return _skip(ctx, kind)
     published = "heritage_protection_range" if zone == "protection_range" else "heritage_control_zone"
     zone_zh, zone_en = ("保护范围", "protection range") if zone == "protection_range" else \
         ("建设控制地带", "construction-control zone")
@@ -297,12 +286,14 @@ def point_buffer_check(ctx, zone: str):
     # A site with a published zone polygon (same name) is judged by GC431/GC432, not by a guess.
     names_published = {n for c in refs.candidates(published, margin_m=margin) for n in c.names if n} \
         if refs.has(published) else set()
-    overlaps, unknown, replaced = [], [], 0
+    overlaps, unknown, replaced, inside = [], [], 0, []
     for cand in refs.candidates(kind, margin_m=margin):
         for i, point in enumerate(cand.geometries):
             if cand.names[i] and cand.names[i] in names_published:
                 replaced += 1
                 continue
+            if construction.union.intersects(point):  # the site itself is on construction land: no assumption
+                inside.append(str(cand.names[i] or cand.ids[i]))
             radius = _radius_for(cand.levels[i], radii)
             if radius is None:
                 if point.distance(construction.union) <= margin:
@@ -324,7 +315,18 @@ def point_buffer_check(ctx, zone: str):
                                     f"{zone_en} assumed around heritage points (radius per level: "
                                     f"{radii_text.replace('、', ', ')})"))
     result.measured |= {"assumed_buffer": True, "radius_m_by_level": radii, "points_with_published_zone": replaced,
-                        "points_with_unknown_level": len(unknown)}
+                        "points_with_unknown_level": len(unknown), "points_inside_construction": len(inside)}
+    if inside:  # measured, not assumed: this alone can fail the plan
+        names = "、".join(inside)
+        result.status, result.severity = ctx.severity.violated_status, ctx.severity
+        result.message_zh = f"文物保护单位点位位于建设范围内：{names}。" + result.message_zh
+        result.message_en = (f"heritage site(s) lie inside the construction zone: {names.replace('、', ', ')}. "
+                             + result.message_en)
+    elif result.status is Status.FAIL:  # only the assumed circle overlaps: an assumption never fails alone
+        result.status, result.severity = Status.WARN, Severity.WARNING
+        result.message_zh += "。该范围系假定半径，并非公布的保护范围，故仅作警告，请核对该文物保护单位公布的保护范围"
+        result.message_en += ("; the zone is an assumed radius, not a published one, so this only warns: check the "
+                              "site's published protection range")
     for cand, i, point in unknown:
         result.features.append(Indicator(kind="heritage_points_level_unknown", role="construction",
                                          layer=cand.source.label, reference_kind="heritage_points",
@@ -343,7 +345,8 @@ def point_buffer_check(ctx, zone: str):
 
 @register(
     "GC433", "建设范围不占用文物点位的假定保护范围", "Construction clear of assumed protection ranges around heritage points",
-    roles=("construction",), params=TOLERANCE | RADII, required=("tolerance_m2", "radius_m_by_level"),
+    roles=("construction",), references=("heritage_points",), params=TOLERANCE | RADII,
+    required=("tolerance_m2", "radius_m_by_level"),
     doc="""
 **What it checks.** For heritage sites known only as points (reference kind `heritage_points`),
 no part of the construction zone lies within an assumed protection range: a circle whose radius
@@ -370,7 +373,8 @@ def check_heritage_point_range(ctx):
 
 @register(
     "GC434", "建设范围与文物点位假定建设控制地带重叠", "Construction in assumed control zones around heritage points",
-    roles=("construction",), params=TOLERANCE | RADII, required=("tolerance_m2", "radius_m_by_level"),
+    roles=("construction",), references=("heritage_points",), params=TOLERANCE | RADII,
+    required=("tolerance_m2", "radius_m_by_level"),
     doc="""
 **What it checks.** For heritage sites known only as points, how much of the construction zone
 lies within an assumed construction-control zone: a circle whose radius (measured from the point)

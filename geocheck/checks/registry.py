@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..findings import CheckResult, Severity, Status
+from ..references.spec import KINDS
 from ..roles import ROLES
 
 FAMILIES = {
@@ -33,6 +34,7 @@ class Rule:
     doc: str  # Markdown: what it checks, why, how it measures, an example
     run: Callable[["RuleContext"], CheckResult]
     any_of_params: tuple[tuple[str, ...], ...] = field(default=())
+    references: tuple[str, ...] = field(default=())  # reference kinds it reads; missing → not_run or skip
 
     @property
     def family(self) -> tuple[str, str]:
@@ -42,14 +44,14 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
-def register(code, title_zh, title_en, *, roles=(), params=None, required=(), any_of=(), doc=""):
+def register(code, title_zh, title_en, *, roles=(), references=(), params=None, required=(), any_of=(), doc=""):
     """Decorator: add a check function to the registry under `code`."""
 
     def wrap(fn):
         if code in REGISTRY:
             raise RuntimeError(f"rule {code} registered twice")
         REGISTRY[code] = Rule(code, title_zh, title_en, tuple(roles), params or {},
-                              tuple(required), doc.strip(), fn, tuple(any_of))
+                              tuple(required), doc.strip(), fn, tuple(any_of), tuple(references))
         return fn
 
     return wrap
@@ -63,6 +65,8 @@ class RuleContext:
     config: dict
     submission: object  # geocheck.submission.Submission (kept loose to avoid a cycle)
     references: object = None  # geocheck.references.ReferenceContext, for the 4xx rules
+    tolerance: dict = field(default_factory=dict)  # the profile's measurement_tolerance
+    exemption: dict | None = None  # the town type's exemption applied to `config`, if any
 
     @property
     def severity(self) -> Severity:
@@ -70,6 +74,14 @@ class RuleContext:
 
     def param(self, name, default=None):
         return self.config.get(name, default)
+
+    @property
+    def area_tolerance_m2(self) -> float:
+        return float(self.tolerance.get("area_m2", 0.0))
+
+    @property
+    def length_tolerance_m(self) -> float:
+        return float(self.tolerance.get("length_m", 0.0))
 
     def result(self, violated: bool, *, measured=None, threshold=None, message_zh="",
                message_en="", features=(), severity: Severity | None = None) -> CheckResult:
@@ -98,19 +110,23 @@ class RuleContext:
         )
 
 
-def run_rule(rule: Rule, config: dict, submission, role_requirements: dict[str, str],
-             references=None) -> CheckResult:
-    """Run one rule, failing or skipping it when a role it needs is absent.
+def run_rule(rule: Rule, config: dict, submission, profile, references=None,
+             town_type: str | None = None) -> CheckResult:
+    """Run one rule after checking that what it needs is there (docs/verdicts.md).
 
-    A role the profile requires but the submission lacks fails the rule (the requirement is
-    not demonstrated); an optional one skips it. Either way the other rules still run.
+    A role the profile requires but the submission lacks fails the rule (the requirement is not
+    demonstrated); an optional one skips it. A reference kind the profile requires but the run
+    was not given makes the rule `not_run` (so the verdict can only be incomplete); an optional
+    one skips it. Either way the other rules still run. A town type with an exemption in the
+    rule's settings replaces the exempted parameters before the rule runs.
     """
-    ctx = RuleContext(rule, config, submission, references)
+    config, exemption = apply_exemption(config, town_type)
+    ctx = RuleContext(rule, config, submission, references, dict(profile.measurement_tolerance), exemption)
     for role in rule.roles:
         if submission.roles.get(role) is not None:
             continue
         r = ROLES[role]
-        if role_requirements.get(role, "optional") == "required":
+        if profile.roles.get(role, "optional") == "required":
             return ctx.not_run(
                 Status.FAIL,
                 f"缺少{r.title_zh}图层，无法证明满足要求",
@@ -121,5 +137,39 @@ def run_rule(rule: Rule, config: dict, submission, role_requirements: dict[str, 
             f"未提交{r.title_zh}图层（本规则集中为可选），跳过",
             f"skipped: no {r.title_en} ({r.title_zh}) layer, which this profile treats as optional",
         )
-    return rule.run(ctx)
+    given = set(references.kinds()) if references is not None else set()
+    for kind in rule.references:
+        if kind in given:
+            continue
+        k = KINDS[kind]
+        missing = profile.missing_reference(kind, given)
+        if missing is None:
+            return ctx.not_run(
+                Status.SKIP,
+                f"未提供{k.title_zh}参考图层（本规则集中为可选），跳过",
+                f"skipped: no {k.title_en} ({k.title_zh}) reference layer was given, which this profile "
+                f"treats as optional")
+        return ctx.not_run(
+            Status.NOT_RUN,
+            f"未执行：规则集要求提供{missing[0]}（--reference {kind}=…），未提供，无法判断是否符合",
+            f"not run: the profile requires {missing[1]} (--reference {kind}=SOURCE) and none was given, "
+            "so compliance cannot be shown")
+    coverage = references.coverage_problem(rule.references) if references is not None else None
+    if coverage is not None:
+        return ctx.not_run(Status.NOT_RUN, *coverage)
+    result = rule.run(ctx)
+    if exemption is not None:
+        result.threshold = (result.threshold or {}) | {"exemption": exemption}
+    return result
 
+
+def apply_exemption(config: dict, town_type: str | None) -> tuple[dict, dict | None]:
+    """The rule's settings with its exemption for `town_type` applied (false removes a bound)."""
+    exemption = (config.get("exemptions") or {}).get(town_type) if town_type else None
+    if exemption is None:
+        return config, None
+    changed = {k: v for k, v in exemption.items() if k not in ("source", "note")}
+    out = dict(config) | {k: (None if v is False else v) for k, v in changed.items()}
+    return out, {"town_type": town_type, "changed": {k: {"from": config.get(k), "to": None if v is False else v}
+                                                    for k, v in changed.items()},
+                 "source": exemption["source"], "note": exemption.get("note", "")}

@@ -10,10 +10,12 @@ import click
 
 from ..batch import CheckOptions, discover, run_batch
 from ..errors import InputError
+from ..findings import Verdict
 from ..references import ReferenceSet, collect_specs
 from . import cli, debug_option
-from .options import (assume_crs_option, config_option, crs_option, lang_option, profile_option, reference_option,
-                      settings)
+from ..profile import check_town_type
+from .options import (allow_crs_distortion_option, assume_crs_option, config_option, crs_option, lang_option,
+                      profile_option, reference_option, settings, town_type_option)
 
 
 @cli.command("batch")
@@ -23,7 +25,9 @@ from .options import (assume_crs_option, config_option, crs_option, lang_option,
 @click.option("-j", "--jobs", "workers", type=click.IntRange(min=1), default=None,
               help="Parallel worker processes (default: number of cores).")
 @profile_option
+@town_type_option
 @crs_option
+@allow_crs_distortion_option
 @assume_crs_option
 @click.option("--exclude", multiple=True, type=click.Path(path_type=Path),
               help="Skip this file or folder (repeatable); the output folder is always skipped.")
@@ -37,15 +41,16 @@ from .options import (assume_crs_option, config_option, crs_option, lang_option,
 @click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask distributed scheduler (geocheck[dask]).")
 @config_option
 @debug_option
-def batch_command(source, out_dir, workers, profile, crs, assume_crs, exclude, references, formats, findings, lang,
+def batch_command(source, out_dir, workers, profile, town_type, crs, allow_crs_distortion, assume_crs, exclude, references, formats, findings, lang,
                   force, scheduler, config_path):
     """Check every submission below a folder, or those listed in a manifest CSV (path, name, profile).
 
     A manifest row's profile overrides --profile; reference layers are opened once per worker.
 
-    Exit codes: 0 all compliant, 1 some non-compliant, 2 some could not be checked.
+    Exit codes: the most serious verdict's: 2 some could not be checked (or the run was interrupted),
+    else 1 some non-compliant, else 3 some incomplete, else 0 (docs/verdicts.md).
     """
-    config = settings(config_path)
+    config = settings(config_path, [source] if source.is_dir() else [])
     options = CheckOptions(
         profile=profile or config.profile,
         crs=crs or config.crs,
@@ -55,7 +60,11 @@ def batch_command(source, out_dir, workers, profile, crs, assume_crs, exclude, r
         formats=("json", *(formats or ("html",))),
         findings=findings,
         lang=lang,
+        town_type=town_type or config.town_type,
+        allow_crs_distortion=allow_crs_distortion,
+        config=config,
     )
+    check_town_type(options.town_type)
     with ReferenceSet.open(specs):  # a bad reference source stops the run here, not once per town
         pass
     # Reference layers inside the round's folder are not submissions.
@@ -89,9 +98,8 @@ def batch_command(source, out_dir, workers, profile, crs, assume_crs, exclude, r
     finally:
         if progress:
             progress.stop()
-    counts = {v: sum(o.verdict == v for o in summary.outcomes) for v in ("compliant", "non_compliant", "error")}
-    line = (f"{len(jobs)} submissions: {counts['compliant']} compliant, {counts['non_compliant']} non-compliant, "
-            f"{counts['error']} could not be checked")
+    counts = {v: sum(o.verdict == v.value for o in summary.outcomes) for v in Verdict}
+    line = f"{len(jobs)} submissions: " + ", ".join(f"{counts[v]} {v.title_en.lower()}" for v in reversed(Verdict))
     if summary.not_checked:
         line += f", {len(summary.not_checked)} not checked (interrupted)"
     click.echo(f"{line}; summary in {out_dir / 'summary.csv'}")

@@ -11,8 +11,8 @@ from ..api import check
 from ..references import collect_specs
 from ..report import FORMATS, render_report, write_atomic, write_findings_gpkg
 from . import cli, debug_option
-from .options import (assume_crs_option, config_option, crs_option, lang_option, profile_option, reference_option,
-                      settings)
+from .options import (allow_crs_distortion_option, assume_crs_option, config_option, crs_option, lang_option,
+                      profile_option, reference_option, settings, town_type_option)
 
 
 @cli.command("check")
@@ -22,7 +22,9 @@ from .options import (assume_crs_option, config_option, crs_option, lang_option,
 @click.option("--construction", metavar="LAYER", help="Layer holding the construction zone (建设范围).")
 @click.option("--core", metavar="LAYER", help="Layer holding the core area (核心区).")
 @click.option("--urban-design", metavar="LAYER", help="Layer holding the urban-design area (城市设计范围).")
+@town_type_option
 @crs_option
+@allow_crs_distortion_option
 @assume_crs_option
 @click.option("--encoding", metavar="CODEC",
               help="Text encoding of Shapefile attributes / DXF layer names, e.g. GB18030 (default: .cpg, "
@@ -35,10 +37,13 @@ from .options import (assume_crs_option, config_option, crs_option, lang_option,
 @click.option("--findings", type=click.Path(path_type=Path), metavar="OUT.gpkg",
               help="Also write the findings' geometries, styled for QGIS, to a GeoPackage (atomically).")
 @debug_option
-def check_command(submission, profile, boundary, construction, core, urban_design, crs, assume_crs,
-                  encoding, config_path, fmt, output, lang, findings, references):
-    """Check one submission: a GeoPackage, a folder or .zip of Shapefiles, or another vector file."""
-    config = settings(config_path)
+def check_command(submission, profile, boundary, construction, core, urban_design, town_type, crs,
+                  allow_crs_distortion, assume_crs, encoding, config_path, fmt, output, lang, findings, references):
+    """Check one submission: a GeoPackage, a folder or .zip of Shapefiles, or another vector file.
+
+    Exit codes: 0 compliant, 1 non-compliant, 2 could not check, 3 incomplete (docs/verdicts.md).
+    """
+    config = settings(config_path, [submission])
     roles = dict(config.roles)
     for role, value in (("boundary", boundary), ("construction", construction), ("core", core),
                         ("urban_design", urban_design)):
@@ -52,6 +57,9 @@ def check_command(submission, profile, boundary, construction, core, urban_desig
         assume_crs=assume_crs or config.assume_crs,
         references=collect_specs(references, config),
         encoding=encoding,
+        town_type=town_type or config.town_type,
+        allow_crs_distortion=allow_crs_distortion,
+        config=config,
     )
     rendered = render_report(report, fmt, lang=lang, color=output is None and sys.stdout.isatty())
     if findings:

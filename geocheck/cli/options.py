@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..config import Config, find_config, load_config
+from ..config import Config, discover_config
 from ..report.i18n import LANGS
 
 profile_option = click.option(
@@ -22,12 +22,21 @@ reference_option = click.option(
          "SOURCE a vector file[:LAYER], a GeoTIFF mask, or postgresql://…#schema.table (see docs/references.md).")
 config_option = click.option(
     "--config", "config_path", type=click.Path(path_type=Path),
-    help="Config file (default: nearest geocheck.toml or [tool.geocheck] in pyproject.toml).")
+    help="Config file (default: $GEOCHECK_CONFIG, else the nearest geocheck.toml or [tool.geocheck] in "
+         "pyproject.toml from the working directory up, never one inside the submission).")
+town_type_option = click.option(
+    "--town-type", metavar="TYPE",
+    help="Kind of town (cultural-tourism, sports, agricultural, integrated, industrial, technology, commerce); "
+         "a profile may raise or waive a limit for it, quoting its source.")
+allow_crs_distortion_option = click.option(
+    "--allow-crs-distortion", is_flag=True,
+    help="Measure in a --crs whose areas differ from the geodesic ones by more than the profile allows "
+         "(refused otherwise); the report says so.")
 lang_option = click.option(
     "--lang", type=click.Choice(LANGS), default="zh", show_default=True,
     help="Language of the HTML and Markdown reports.")
 
 
-def settings(config_path: Path | None) -> Config:
-    """The config named by --config, else the nearest one found from the working directory."""
-    return load_config(config_path) if config_path else find_config()
+def settings(config_path: Path | None, submissions=()) -> Config:
+    """The config for this run, found the one documented way (geocheck.config)."""
+    return discover_config(config_path, submissions)

@@ -11,6 +11,7 @@ from ..checks import REGISTRY
 from ..errors import GeocheckError
 from ..profile import bundled_profiles, load_profile
 from . import cli
+from .options import config_option, settings as run_settings
 
 
 def _settings_text(settings: dict) -> str:
@@ -18,10 +19,13 @@ def _settings_text(settings: dict) -> str:
 
 
 @cli.command("rules")
-@click.option("-p", "--profile", default=None, help="Profile whose thresholds to show (default: generic).")
-def rules_command(profile):
+@click.option("-p", "--profile", default=None,
+              help="Profile whose thresholds to show (default: the config's profile, else generic).")
+@config_option
+def rules_command(profile, config_path):
     """List rule codes, titles and the active profile's thresholds."""
-    prof = load_profile(profile)
+    config = run_settings(config_path)
+    prof = load_profile(profile or config.profile)
     console = Console(highlight=False)
     table = Table(title=f"{prof.name}: {prof.title_zh} / {prof.title_en}", show_lines=True, title_justify="left")
     for col in ("code", "标题 title", "阈值 thresholds (this profile)", "依据 source"):
@@ -33,6 +37,7 @@ def rules_command(profile):
                       settings["source"] if settings else "")
     console.print(table)
     console.print(f"profile source: {prof.source}")
+    console.print(f"profile file: {prof.path} (sha256 {prof.sha256[:12]}…); config: {config.path or 'none'}")
 
 
 @cli.command("profiles")

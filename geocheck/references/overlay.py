@@ -129,6 +129,14 @@ class ReferenceContext:
     def has(self, kind: str) -> bool:
         return bool(self.refset.of_kind(kind))
 
+    def kinds(self) -> list[str]:
+        return self.refset.kinds()
+
+    def coverage_problem(self, kinds) -> tuple[str, str] | None:
+        """(zh, en) when a reference of `kinds` was given but cannot be judged for this town
+        (its checks are then not_run); None when it can."""
+        return None
+
     def candidates(self, kind: str, margin_m: float = 0.0) -> list[Candidates]:
         """Each source's features of `kind` in the submission's box (grown by `margin_m`)."""
         key = (kind, float(margin_m))

@@ -246,8 +246,25 @@ def _from_fiona(geom):
 
 
 def _polygon(rings):
-    shell, *holes = [np.asarray(r, dtype=float)[:, :2] for r in rings]
-    return shapely.polygons(shell, holes=holes or None)
+    """A polygon from any real ring list: holes of different lengths, unclosed or degenerate rings.
+
+    A ring that cannot enclose area (fewer than three distinct positions) is dropped: it adds
+    or removes no area, and make_valid repairs the rest downstream.
+    """
+    shell, *holes = [_ring(r) for r in rings] or [None]
+    if shell is None:
+        return EMPTY_POLYGON
+    return shapely.Polygon(shell, [h for h in holes if h is not None])
+
+
+def _ring(coords):
+    try:
+        xy = np.asarray(coords, dtype=float)[:, :2]
+    except (ValueError, IndexError):  # mixed 2D/3D positions, or no positions at all
+        xy = np.asarray([c[:2] for c in coords], dtype=float).reshape(-1, 2)
+    if len(xy) and not np.array_equal(xy[0], xy[-1]):
+        xy = np.vstack([xy, xy[:1]])
+    return shapely.linearrings(xy) if len(xy) >= 4 else None
 
 
 def _choose_layer(kind: ReferenceKind, layers: list[tuple[str, str]], label: str) -> str | None:

@@ -20,17 +20,18 @@ th { background: #f2f2f2; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .compliant { color: #1a7f37; font-weight: bold; }
 .non_compliant { color: #c62828; font-weight: bold; }
+.incomplete { color: #6a1b9a; font-weight: bold; }
 .error, .not_checked { color: #8a6d00; font-weight: bold; }
 </style></head>
 <body>
 <h1>geocheck 批量检查 / batch summary</h1>
 <p>geocheck {{ data.tool.version }} ·
 共 {{ c.total }} 个 total · 符合 compliant {{ c.compliant }} · 不符合 non-compliant {{ c.non_compliant }} ·
-无法检查 error {{ c.error }} · 未检查 not checked {{ c.not_checked }}
+未完成 incomplete {{ c.incomplete }} · 无法检查 error {{ c.error }} · 未检查 not checked {{ c.not_checked }}
 {% if data.interrupted %}· <strong>已中断 interrupted</strong>{% endif %}</p>
 <table>
 <tr><th>提交 submission</th><th>结论 verdict</th><th>规划面积 planned km²</th><th>建设面积 construction km²</th>
-<th>不通过 failed checks</th><th>说明 error / report</th></tr>
+<th>不通过 failed checks</th><th>未执行 not run</th><th>说明 error / report</th></tr>
 {% for s in data.submissions %}
 <tr>
 <td>{{ s.name }}<br><small>{{ s.path }}</small></td>
@@ -38,13 +39,14 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 <td class="num">{{ km2(s.measurements.get('planned_area_m2')) }}</td>
 <td class="num">{{ km2(s.measurements.get('construction_area_m2')) }}</td>
 <td>{{ s.failures | dictsort | map('join', ' ×') | join(', ') }}</td>
+<td>{{ (s.not_run or {}) | dictsort | map('first') | join(', ') }}</td>
 <td>{% if s.error %}{{ s.error }}{% endif %}
 {% if links[s.name] %}<a href="{{ links[s.name] }}">{{ links[s.name] }}</a>{% endif %}</td>
 </tr>
 {% endfor %}
 {% for j in data.not_checked %}
 <tr><td>{{ j.name }}<br><small>{{ j.path }}</small></td><td class="not_checked">{{ labels['not_checked'] }}</td>
-<td></td><td></td><td></td><td>batch interrupted before this submission was checked</td></tr>
+<td></td><td></td><td></td><td></td><td>batch interrupted before this submission was checked</td></tr>
 {% endfor %}
 </table>
 </body></html>

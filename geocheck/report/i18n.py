@@ -8,15 +8,8 @@ from ..roles import ROLES
 
 LANGS = ("zh", "en")
 
-STATUS = {
-    "zh": {Status.PASS: "通过", Status.FAIL: "不通过", Status.WARN: "警告", Status.SKIP: "跳过"},
-    "en": {Status.PASS: "Pass", Status.FAIL: "Fail", Status.WARN: "Warning", Status.SKIP: "Skipped"},
-}
-VERDICT = {
-    "zh": {Verdict.COMPLIANT: "符合要求", Verdict.NON_COMPLIANT: "不符合要求", Verdict.ERROR: "无法检查"},
-    "en": {Verdict.COMPLIANT: "Compliant", Verdict.NON_COMPLIANT: "Non-compliant", Verdict.ERROR: "Could not check"},
-}
-
+STATUS = {"zh": {s: s.title_zh for s in Status}, "en": {s: s.title_en for s in Status}}
+VERDICT = {"zh": {v: v.title_zh for v in Verdict}, "en": {v: v.title_en for v in Verdict}}
 
 
 def bilingual_status(status: Status) -> str:

@@ -13,9 +13,11 @@ from ..roles import ROLES
 from ..units import format_area, group_digits
 from .i18n import AREA_ROWS, bilingual_status, bilingual_verdict, measured_text, threshold_text
 
-STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.WARN: "yellow", Status.SKIP: "dim"}
+STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.WARN: "yellow", Status.SKIP: "dim",
+                Status.NOT_RUN: "bold magenta"}
 STATUS_LABEL = {s: bilingual_status(s) for s in Status}
-VERDICT_STYLE = {Verdict.COMPLIANT: "bold green", Verdict.NON_COMPLIANT: "bold red", Verdict.ERROR: "bold red"}
+VERDICT_STYLE = {Verdict.COMPLIANT: "bold green", Verdict.NON_COMPLIANT: "bold red", Verdict.INCOMPLETE: "bold magenta",
+                 Verdict.ERROR: "bold red"}
 
 
 def render_text(report: Report, *, color: bool | None = None, width: int | None = None) -> str:

@@ -32,6 +32,7 @@ def report_view(report: Report, lang: str) -> dict:
         "verdict": {"key": report.verdict.value, "label": VERDICT[lang][report.verdict]},
         "summary": report.summary,
         "status_labels": {s.value: label for s, label in STATUS[lang].items()},
+        "status_keys": [s.value for s in STATUS[lang]],
         "profile": {
             "name": prof.get("name", ""),
             "title": prof.get(f"title_{lang}", ""),
