@@ -301,8 +301,10 @@ def test_provider_and_algorithms_are_registered(session):
 def test_compliant_gpkg_in_english(session):
     results, work = session
     outputs = ok(results["compliant"])
-    assert outputs["VERDICT"] == "compliant"
-    assert json.loads((work / "compliant.json").read_text(encoding="utf-8"))["verdict"] == "compliant"
+    # No reference layers given: the profile's required checks did not run (exit 3), shown as such.
+    assert outputs["VERDICT"] == "incomplete"
+    assert json.loads((work / "compliant.json").read_text(encoding="utf-8"))["verdict"] == "incomplete"
+    assert any("Incomplete" in line for line in results["compliant"]["log"])
     argv = command(results["compliant"])
     assert argv[argv.index("--profile") + 1] == "zhejiang-2015"
     assert argv[argv.index("--lang") + 1] == "en"
@@ -328,7 +330,7 @@ def test_shp_stands_for_its_folder_and_text_report_streams_to_the_log(session):
 
 def test_layer_source_checks_its_whole_gpkg_with_a_markdown_report(session):
     results, work = session
-    assert ok(results["layer_source"])["VERDICT"] == "compliant"
+    assert ok(results["layer_source"])["VERDICT"] == "incomplete"  # no reference layers given
     argv = command(results["layer_source"])
     assert argv[2] == str(SAMPLES / "compliant_town.gpkg")
     assert argv[argv.index("--format") + 1] == "markdown"
@@ -446,7 +448,8 @@ def test_batch_outputs_counts_progress_and_exit_2_with_summary(session):
     assert command(result)[1:] == ["batch", str(work / "batch_in"), "--out", str(out),
                                    "--profile", "zhejiang-2015", "--lang", "en", "-j", "2", "--force"]
     assert outputs["TOTAL"] == 3
-    assert (outputs["COMPLIANT"], outputs["NON_COMPLIANT"], outputs["ERRORS"]) == (1, 1, 1)
+    # Without reference layers the clean town is incomplete, never compliant.
+    assert (outputs["COMPLIANT"], outputs["INCOMPLETE"], outputs["NON_COMPLIANT"], outputs["ERRORS"]) == (0, 1, 1, 1)
     assert outputs["SUMMARY_CSV"] == str(out / "summary.csv") and (out / "summary.csv").exists()
     assert outputs["SUMMARY_JSON"] == str(out / "summary.json")
     assert outputs["INDEX"] == str(out / "index.html") and (out / "index.html").exists()

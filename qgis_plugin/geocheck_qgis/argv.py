@@ -118,9 +118,12 @@ def report_format(path: str) -> str:
     return REPORT_FORMATS.get(ext, "html")
 
 
-def _common(profile: str | None, references: dict[str, str] | None, lang: str | None) -> list[str]:
-    """The options both commands take: --profile, --reference (one per kind), --lang."""
+def _common(profile: str | None, references: dict[str, str] | None, lang: str | None,
+            config: str | None = None) -> list[str]:
+    """The options both commands take: --config, --profile, --reference (one per kind), --lang."""
     argv: list[str] = []
+    if config:
+        argv += ["--config", config]
     if profile:
         argv += ["--profile", profile]
     for kind in REFERENCE_KINDS:  # stable order, whatever order the dict came in
@@ -134,9 +137,9 @@ def _common(profile: str | None, references: dict[str, str] | None, lang: str | 
 
 def check_argv(executable: str, submission: str, *, profile: str | None = None,
                references: dict[str, str] | None = None, report: str | None = None,
-               findings: str | None = None, lang: str | None = None) -> list[str]:
+               findings: str | None = None, lang: str | None = None, config: str | None = None) -> list[str]:
     """argv for `geocheck check`. Without a report file the text report goes to stdout."""
-    argv = [executable, "check", submission] + _common(profile, references, lang)
+    argv = [executable, "check", submission] + _common(profile, references, lang, config)
     if report:
         argv += ["--format", report_format(report), "-o", report]
     if findings:
@@ -146,9 +149,9 @@ def check_argv(executable: str, submission: str, *, profile: str | None = None,
 
 def batch_argv(executable: str, input_path: str, out_dir: str, *, profile: str | None = None,
                references: dict[str, str] | None = None, lang: str | None = None, jobs: int = 0,
-               force: bool = False, scheduler: str | None = None) -> list[str]:
+               force: bool = False, scheduler: str | None = None, config: str | None = None) -> list[str]:
     """argv for `geocheck batch`. jobs 0 leaves -j to geocheck (the number of cores)."""
-    argv = [executable, "batch", input_path, "--out", out_dir] + _common(profile, references, lang)
+    argv = [executable, "batch", input_path, "--out", out_dir] + _common(profile, references, lang, config)
     if jobs and jobs > 0:
         argv += ["-j", str(int(jobs))]
     if force:

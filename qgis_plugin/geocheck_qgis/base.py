@@ -11,6 +11,7 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterVectorLayer,
+    QgsProject,
 )
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
@@ -46,6 +47,12 @@ class GeocheckAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             "PROFILE_FILE", self.tr("Profile file (.toml; overrides Profile)"),
             behavior=QgsProcessingParameterFile.File, fileFilter="Profiles (*.toml)", optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            "CONFIG", self.tr("Config file (geocheck.toml; default: found as on the command line)"),
+            behavior=QgsProcessingParameterFile.File, fileFilter="geocheck config (*.toml)", optional=True))
+
+    def config(self, parameters, context):
+        return self.parameterAsFile(parameters, "CONFIG", context) or None
 
     def add_reference_params(self, advanced=False):
         for kind, (geometry, label) in gc_argv.REFERENCE_KINDS.items():
@@ -107,10 +114,12 @@ class GeocheckAlgorithm(QgsProcessingAlgorithm):
         """Run geocheck, streaming its lines to feedback. Raises QgsProcessingException if it
         cannot start; otherwise returns runner.Result (the caller decides what exit 2 means).
 
-        geocheck runs in the folder `near` is (or is in), so a geocheck.toml beside the input
-        applies as it would on the command line."""
-        cwd = near if os.path.isdir(near) else os.path.dirname(near)
-        cwd = cwd if os.path.isdir(cwd) else None
+        geocheck runs in the QGIS project's folder (QGIS's own working directory without a saved
+        project), the counterpart of the folder a reviewer runs the CLI in: the configuration is
+        then found the one documented way (docs/user-guide.md), never from inside the submission.
+        `near` is kept for callers; it no longer decides where the configuration comes from."""
+        home = QgsProject.instance().homePath()
+        cwd = home if home and os.path.isdir(home) else None
         feedback.pushCommandInfo(shlex.join(argv))
 
         def on_line(_stream, line):

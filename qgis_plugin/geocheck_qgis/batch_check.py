@@ -19,7 +19,7 @@ from . import argv as gc_argv
 from . import runner
 from .base import GeocheckAlgorithm
 
-COUNTS = {"COMPLIANT": "compliant", "NON_COMPLIANT": "non_compliant", "ERRORS": "error"}
+COUNTS = {"COMPLIANT": "compliant", "NON_COMPLIANT": "non_compliant", "INCOMPLETE": "incomplete", "ERRORS": "error"}
 
 
 class BatchCheckFolder(GeocheckAlgorithm):
@@ -72,7 +72,8 @@ class BatchCheckFolder(GeocheckAlgorithm):
             lang=self.lang(parameters, context),
             jobs=self.parameterAsInt(parameters, "JOBS", context),
             force=self.parameterAsBool(parameters, "FORCE", context),
-            scheduler=self.parameterAsString(parameters, "SCHEDULER", context).strip() or None)
+            scheduler=self.parameterAsString(parameters, "SCHEDULER", context).strip() or None,
+            config=self.config(parameters, context))
         result = self.run_geocheck(argv, feedback, near=input_path)
 
         if not result.canceled:
@@ -81,7 +82,7 @@ class BatchCheckFolder(GeocheckAlgorithm):
             # says which, and stderr is empty: the `[k/n] name: error (reason)` lines tell why.
             # An error on stderr ("… holds no submission") fails the run whatever the exit code.
             failed = runner.failed_submissions(result.stdout)
-            if (runner.explicit_error(result.stderr) or result.returncode not in (0, 1, 2)
+            if (runner.explicit_error(result.stderr) or result.returncode not in (0, 1, 2, 3)
                     or (result.returncode == 2 and not failed)):
                 raise self.failure(result)
             if failed:

@@ -18,7 +18,8 @@ from . import argv as gc_argv
 from .base import GeocheckAlgorithm
 from .findings_gpkg import feature_layers
 
-VERDICTS = {0: "compliant", 1: "non_compliant"}
+# geocheck exit codes (docs/verdicts.md); 2 is an error with one line on stderr.
+VERDICTS = {0: "compliant", 1: "non_compliant", 3: "incomplete"}
 SUBMISSION_PARAMS = ("SUBMISSION", "SUBMISSION_FOLDER", "SUBMISSION_LAYER")
 
 
@@ -114,7 +115,8 @@ class CheckSubmission(GeocheckAlgorithm):
             self.executable(), submission,
             profile=self.profile(parameters, context),
             references=self.references(parameters, context, feedback),
-            report=report, findings=findings, lang=self.lang(parameters, context))
+            report=report, findings=findings, lang=self.lang(parameters, context),
+            config=self.config(parameters, context))
         result = self.run_geocheck(argv, feedback, near=submission)
         if result.canceled:
             return {"VERDICT": "canceled"}
@@ -124,6 +126,9 @@ class CheckSubmission(GeocheckAlgorithm):
         verdict = VERDICTS[result.returncode]
         if verdict == "non_compliant":
             feedback.pushInfo(self.tr("Completed with findings: the submission is non-compliant."))
+        elif verdict == "incomplete":
+            feedback.reportError(self.tr("Incomplete: checks the profile requires did not run (e.g. a required "
+                                         "reference layer was not given); the report says which."), fatalError=False)
         feedback.setProgress(100)
         outputs = {"VERDICT": verdict, "REPORT": report, "FINDINGS": findings, "FINDINGS_LAYERS": []}
         if findings and os.path.exists(findings):
