@@ -3,11 +3,15 @@
 
     python benches/bench_reference_overlap.py            # full run (cached data after the first)
     python benches/bench_reference_overlap.py --towns 40 --naive-towns 3 --cache /tmp/geocheck-bench
+    python benches/bench_reference_overlap.py --shapes real   # multipart polygons with many holes
 
 Generates (once, cached under --cache) a synthetic province red line in EPSG:4490: 50 000
 star-shaped polygons of 210 vertices each (10.5 million vertices) on a jittered grid over
 118–123°E, 27–31°N, as a GeoPackage (R-tree) and a Shapefile (.qix), plus a 5 000-polygon
-GeoPackage (every tenth polygon) to show memory does not follow the layer's size; and ~3 km²
+GeoPackage (every tenth polygon) to show memory does not follow the layer's size. With
+`--shapes real` each of the 50 000 features is instead shaped like a real red-line patch: a
+multipolygon of 1–3 parts, each with 3–12 holes of different sizes and vertex counts, some
+holes holding an island, and some repeated vertices. And ~3 km²
 towns, each a GeoPackage in its own CGCS2000 3° GK zone. Then, each approach in its own
 subprocess (so its peak RSS is its own), per town:
 
@@ -64,15 +68,16 @@ def mark_cached(marker: Path, params: dict) -> None:
     marker.write_text(json.dumps(params, sort_keys=True), encoding="utf-8")
 
 
-def make_red_line(cache: Path, log) -> dict[str, Path]:
+def make_red_line(cache: Path, log, shapes: str = "stars") -> dict[str, Path]:
     import geopandas as gpd
     import pyogrio
     import shapely
 
-    out = {"gpkg": cache / "red_line.gpkg", "shp": cache / "red_line.shp", "small": cache / "red_line_small.gpkg"}
-    marker = cache / "red_line.generated.json"
+    stem = "red_line" if shapes == "stars" else f"red_line_{shapes}"
+    out = {"gpkg": cache / f"{stem}.gpkg", "shp": cache / f"{stem}.shp", "small": cache / f"{stem}_small.gpkg"}
+    marker = cache / f"{stem}.generated.json"
     params = {"lon": [LON0, LON1], "lat": [LAT0, LAT1], "grid": [NX, NY], "vertices": NVERT, "cell": CELL,
-              "seed": RED_LINE_SEED, "files": sorted(p.name for p in out.values())}
+              "seed": RED_LINE_SEED, "shapes": shapes, "files": sorted(p.name for p in out.values())}
     if is_cached(marker, params):
         return out
     marker.unlink(missing_ok=True)
@@ -94,6 +99,8 @@ def make_red_line(cache: Path, log) -> dict[str, Path]:
     coords[:, NVERT] = coords[:, 0]
     polys = shapely.polygons(coords)
     del coords, r, wobble
+    if shapes == "real":
+        polys = real_shaped(polys, cx, cy, radius, rng)
     gdf = gpd.GeoDataFrame({"hxbh": [f"33{k:07d}" for k in range(n)],
                             "hxmc": [f"模拟生态保护红线{k}" for k in range(n)]}, geometry=polys, crs="EPSG:4490")
     cache.mkdir(parents=True, exist_ok=True)
@@ -108,6 +115,42 @@ def make_red_line(cache: Path, log) -> dict[str, Path]:
     log(f"generated {n:,} red-line polygons, {verts:,} vertices, in {time.perf_counter() - t:.0f} s "
         f"(gpkg {out['gpkg'].stat().st_size / 2**20:.0f} MiB, shp {out['shp'].stat().st_size / 2**20:.0f} MiB)")
     return out
+
+
+def real_shaped(stars, cx, cy, radius, rng):
+    """Each star becomes a red-line patch as real layers hold them: holes (3–12, each a ring of
+    3–40 vertices, some with a repeated vertex), an island in some holes, and 1–2 extra
+    satellite parts, all inside the star's cell so parts never overlap."""
+    import shapely
+
+    out = []
+    for k, star in enumerate(stars):
+        lat_scale = 1 / np.cos(np.radians(cy[k]))
+        holes, islands = [], []
+        n_holes = rng.integers(3, 13)
+        for h in range(n_holes):
+            ang = 2 * np.pi * h / n_holes + rng.uniform(0, 0.3)
+            d = radius[k] * rng.uniform(0.15, 0.45)
+            hr = radius[k] * rng.uniform(0.02, 0.07)
+            nv = int(rng.integers(3, 41))
+            t = np.linspace(0, 2 * np.pi, nv, endpoint=False) + rng.uniform(0, 1)
+            hx = cx[k] + (d * np.cos(ang) + hr * np.cos(t)) * lat_scale
+            hy = cy[k] + d * np.sin(ang) + hr * np.sin(t)
+            ring = np.column_stack([hx, hy])
+            if rng.random() < 0.3:
+                ring = np.insert(ring, 1, ring[1], axis=0)  # a repeated vertex, as digitising leaves
+            holes.append(ring)
+            if rng.random() < 0.25:
+                islands.append(shapely.Polygon(np.column_stack([cx[k] + (d * np.cos(ang) + 0.4 * hr * np.cos(t)) * lat_scale,
+                                                                cy[k] + d * np.sin(ang) + 0.4 * hr * np.sin(t)])))
+        main = shapely.Polygon(star.exterior.coords, holes)
+        parts = [main, *islands]
+        for s in range(int(rng.integers(0, 3))):  # satellites in the cell's free corners
+            sx = cx[k] + (0.46 * CELL if s == 0 else -0.46 * CELL) * lat_scale
+            sy = cy[k] + (0.46 * CELL if s == 0 else -0.46 * CELL)
+            parts.append(shapely.Point(sx, sy).buffer(CELL * 0.03, quad_segs=int(rng.integers(2, 9))))
+        out.append(shapely.MultiPolygon(parts) if len(parts) > 1 else main)
+    return np.array(out, dtype=object)
 
 
 def make_towns(cache: Path, count: int) -> list[Path]:
@@ -269,6 +312,8 @@ def main() -> None:
                                                                       Path(tempfile.gettempdir()) / "geocheck-bench")))
     ap.add_argument("--towns", type=int, default=40, help="towns measured with geocheck and PostGIS")
     ap.add_argument("--naive-towns", type=int, default=3, help="towns measured the naive way (slow)")
+    ap.add_argument("--shapes", choices=["stars", "real"], default="stars",
+                    help="star polygons, or real-shaped multipart polygons with many holes")
     ap.add_argument("--worker")
     ap.add_argument("--source")
     ap.add_argument("--profile")
@@ -291,11 +336,13 @@ def main() -> None:
     sys.path.insert(0, str(REPO / "tests"))
     from postgis_server import start_postgis
 
-    data = make_red_line(args.cache, log)
+    data = make_red_line(args.cache, log, args.shapes)
     towns = make_towns(args.cache, args.towns)
     profile = args.cache / "bench_profile.toml"
     profile.write_text('name = "bench"\ntitle_zh = "基准"\ntitle_en = "bench"\nsource = "bench"\n'
                        '[roles]\nboundary = "required"\nconstruction = "required"\n'
+                       '[references]\necological_red_line = "required"\n'
+                       '[measurement_tolerance]\narea_m2 = 1.0\nlength_m = 0.01\ncrs_distortion_pct = 0.5\n'
                        '[rules.GC401]\ntolerance_m2 = 0.01\nsource = "bench"\n'
                        '[rules.GC402]\ntolerance_m2 = 0.01\nseverity = "warning"\nsource = "bench"\n',
                        encoding="utf-8")

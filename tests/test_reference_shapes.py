@@ -134,7 +134,7 @@ def test_a_red_line_polygon_with_holes_of_different_vertex_counts_is_read(tmp_pa
 def test_raster_mask_of_holed_red_line_agrees_within_its_pixel_boundary(tmp_path):
     import rasterio
     from rasterio.features import rasterize
-    from rasterio.transform import from_origin
+    from affine import Affine
 
     shell = ring(X0 + 700, Y0 + 700, 600, 40, 0.0, None)
     holes = [ring(X0 + 500, Y0 + 600, 90, 6, 0.0, None), ring(X0 + 900, Y0 + 850, 120, 23, 0.2, None)]
@@ -142,7 +142,7 @@ def test_raster_mask_of_holed_red_line_agrees_within_its_pixel_boundary(tmp_path
     pixel = 5.0
     x0, y1 = X0 - 100, Y0 + 1500
     n = int(1600 / pixel)
-    transform = from_origin(x0, y1, pixel, pixel)
+    transform = Affine(pixel, 0, x0, 0, -pixel, y1)
     mask = rasterize([(feature, 1)], out_shape=(n, n), transform=transform, dtype="uint8")
     tif = tmp_path / "red.tif"
     with rasterio.open(tif, "w", driver="GTiff", width=n, height=n, count=1, dtype="uint8", crs="EPSG:4549",
