@@ -21,7 +21,6 @@ Every report names the file used (or that none was).
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -31,10 +30,7 @@ from .errors import ConfigError
 from .provenance import sha256_file
 from .roles import ROLES
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+import tomllib
 
 CONFIG_SCHEMA = {
     "type": "object",

@@ -7,7 +7,6 @@ wrong type is a clean error naming the file and the key.
 
 from __future__ import annotations
 
-import sys
 import hashlib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -20,10 +19,7 @@ from .errors import ConfigError, ProfileError
 from .references.spec import KINDS
 from .roles import ROLES
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+import tomllib
 
 DEFAULT_PROFILE = "generic"
 TOWN_TYPES_FILE = "catalogues/town_types.toml"
