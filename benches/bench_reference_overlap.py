@@ -77,7 +77,7 @@ def make_red_line(cache: Path, log, shapes: str = "stars") -> dict[str, Path]:
     out = {"gpkg": cache / f"{stem}.gpkg", "shp": cache / f"{stem}.shp", "small": cache / f"{stem}_small.gpkg"}
     marker = cache / f"{stem}.generated.json"
     params = {"lon": [LON0, LON1], "lat": [LAT0, LAT1], "grid": [NX, NY], "vertices": NVERT, "cell": CELL,
-              "seed": RED_LINE_SEED, "shapes": shapes, "files": sorted(p.name for p in out.values())}
+              "seed": RED_LINE_SEED, "shapes": shapes, "version": 2, "files": sorted(p.name for p in out.values())}
     if is_cached(marker, params):
         return out
     marker.unlink(missing_ok=True)
@@ -128,9 +128,12 @@ def real_shaped(stars, cx, cy, radius, rng):
         lat_scale = 1 / np.cos(np.radians(cy[k]))
         holes, islands = [], []
         n_holes = rng.integers(3, 13)
+        phase = rng.uniform(0, 2 * np.pi)
         for h in range(n_holes):
-            ang = 2 * np.pi * h / n_holes + rng.uniform(0, 0.3)
-            d = radius[k] * rng.uniform(0.15, 0.45)
+            # 0.3–0.45 r from the centre and at most 0.07 r wide: 12 holes never touch each other
+            # or the shell, so the layer is valid, as a published red line is.
+            ang = 2 * np.pi * h / n_holes + phase
+            d = radius[k] * rng.uniform(0.3, 0.45)
             hr = radius[k] * rng.uniform(0.02, 0.07)
             nv = int(rng.integers(3, 41))
             t = np.linspace(0, 2 * np.pi, nv, endpoint=False) + rng.uniform(0, 1)
