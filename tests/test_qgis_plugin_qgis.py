@@ -335,7 +335,7 @@ def test_layer_source_checks_its_whole_gpkg_with_a_markdown_report(session):
     assert argv[2] == str(SAMPLES / "compliant_town.gpkg")
     assert argv[argv.index("--format") + 1] == "markdown"
     markdown = (work / "layer.md").read_text(encoding="utf-8")
-    assert markdown.startswith("# ") and "**结论: 符合要求**" in markdown
+    assert markdown.startswith("# ") and "**结论: 未完成**" in markdown
 
 
 def test_missing_file_raises_geocheck_one_line_message(session):
@@ -454,7 +454,7 @@ def test_batch_outputs_counts_progress_and_exit_2_with_summary(session):
     assert outputs["SUMMARY_JSON"] == str(out / "summary.json")
     assert outputs["INDEX"] == str(out / "index.html") and (out / "index.html").exists()
     counts = json.loads((out / "summary.json").read_text(encoding="utf-8"))["counts"]
-    assert (counts["total"], counts["compliant"], counts["non_compliant"], counts["error"]) == (3, 1, 1, 1)
+    assert (counts["total"], counts["incomplete"], counts["non_compliant"], counts["error"]) == (3, 1, 1, 1)
     assert '<html lang="en">' in (out / "compliant_town" / "report.html").read_text(encoding="utf-8")
     assert max(result["progress"]) == 100 and round(result["progress"][0]) == 33
     # geocheck's stderr is empty here: the message comes from its `[k/n] broken: error (…)` line.
