@@ -25,6 +25,8 @@ from .references import ReferenceContext, open_references
 from .roles import ROLES
 from .submission import Submission, open_submission
 
+CONTEXT_MARGIN_M = 300.0  # reference features drawn around the town on report maps
+
 
 def check(
     path: str | Path,
@@ -75,6 +77,7 @@ def check(
         results = [run_rule(REGISTRY[code], settings, sub, prof, refs, town_type)
                    for code, settings in prof.rules.items()]
         overlaps = refs.measure()
+        context = refs.context(CONTEXT_MARGIN_M)
     finally:
         if owned:
             refset.close()
@@ -99,7 +102,8 @@ def check(
         measurements=measurements(sub, prof) | {"overlaps": overlaps},
         checks=results,
         notes=notes,
-        geometries={role: layer.union for role, layer in sub.roles.items() if layer is not None},
+        # role unions, then the reference context by reference kind (maps only, never serialised)
+        geometries={role: layer.union for role, layer in sub.roles.items() if layer is not None} | context,
     )
 
 

@@ -265,7 +265,7 @@ def _check(job: Job, options: CheckOptions):
     )
 
 
-REPORT_FILES = {"text": "report.txt", "html": "report.html", "markdown": "report.md"}
+REPORT_FILES = {"text": "report.txt", "html": "report.html", "markdown": "report.md", "docx": "opinion.docx"}
 
 
 def _write_formats(report, options: CheckOptions, folder: Path) -> None:

@@ -23,12 +23,22 @@ from qgis.PyQt.QtCore import QSize  # noqa: E402
 from qgis.PyQt.QtGui import QColor  # noqa: E402
 
 
+def _layers(symbol):
+    return [{"class": sl.layerType(), "properties": dict(sl.properties())} for sl in symbol.symbolLayers()]
+
+
 def symbol_layers(layer):
+    """(renderer type, symbol layers): a single symbol's, or for a categorised renderer
+    {"attribute": field, "categories": {value: symbol layers}}."""
     renderer = layer.renderer()
-    if renderer is None or renderer.type() != "singleSymbol":
-        return renderer.type() if renderer else None, []
-    return renderer.type(), [{"class": sl.layerType(), "properties": dict(sl.properties())}
-                             for sl in renderer.symbol().symbolLayers()]
+    if renderer is None:
+        return None, []
+    if renderer.type() == "categorizedSymbol":
+        return renderer.type(), {"attribute": renderer.classAttribute(),
+                                 "categories": {str(c.value()): _layers(c.symbol()) for c in renderer.categories()}}
+    if renderer.type() != "singleSymbol":
+        return renderer.type(), []
+    return renderer.type(), _layers(renderer.symbol())
 
 
 def probe(path, names):

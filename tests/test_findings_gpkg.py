@@ -14,9 +14,10 @@ import pytest
 import geocheck
 from geocheck.report import write_findings_gpkg
 from geocheck.report.findings_gpkg import qml
-from geocheck.report.styles import KIND_STYLES, style_for
+from geocheck.findings import Status
+from geocheck.report.styles import CONTEXT_STYLES, KIND_STYLES, STATUS_STYLES, style_for
 import towns
-from report_tools import QGIS_SCRIPT, qgis_python, require, with_finding
+from report_tools import QGIS_SCRIPT, qgis_python, require, sample_town_with_references, with_finding  # noqa: F401
 from lenient_profiles import references_optional
 
 LENIENT = references_optional("zhejiang-2015")  # reading and geometry tests: no reference layers needed
@@ -106,18 +107,54 @@ def test_qgis_opens_layers_valid_and_styled_from_the_file(gc302_gc311_gc501_gc10
         assert layer["styles_in_database"] == 1
         assert layer["labels_enabled"], name
         assert layer["symbol_layers"] == layer["opened_symbol_layers"]  # opened styled with no set-up
-    st = KIND_STYLES["outside_boundary"]
-    fill, hatch = probe["outside_boundary"]["symbol_layers"]
-    assert fill["class"] == hatch["class"] == "SimpleFill"
-    assert fill["properties"]["color"] == "255,77,94,153"  # st.fill at st.fill_alpha, as in the QML
-    assert hatch["properties"]["style"] == "f_diagonal" and hatch["properties"]["outline_color"] == "192,0,26,255"
-    assert f"{fill['properties']['color']}" in qml(st, 2)
+    # categorised on status: the kind's fill, the status's outline and hatch (as the HTML map)
+    outside = probe["outside_boundary"]["symbol_layers"]
+    assert outside["attribute"] == "status"
+    assert set(outside["categories"]) == {s.value for s in Status}
+    fail_fill, fail_hatch, fail_line = outside["categories"]["fail"]
+    warn_fill, warn_hatch, warn_line = outside["categories"]["warn"]
+    assert fail_fill["properties"]["color"] == warn_fill["properties"]["color"] == "255,77,94,153"  # kind fill
+    assert (fail_hatch["properties"]["style"], fail_hatch["properties"]["color"]) == ("diagonal_x", "192,0,26,255")
+    assert (warn_hatch["properties"]["style"], warn_hatch["properties"]["color"]) == ("f_diagonal", "199,119,0,255")
+    assert fail_line["properties"]["line_style"] == "solid" and warn_line["properties"]["line_style"] == "dash"
+    assert rgb(STATUS_STYLES["fail"].color) in qml(KIND_STYLES["outside_boundary"], 2, by_status=True)
     assert probe["outside_boundary"]["before_load"]["symbol_layers"][0]["properties"]["color"] != "255,77,94,153"
-    (line,) = probe["gap"]["symbol_layers"]
-    assert line["class"] == "SimpleLine" and line["properties"]["line_color"] == "212,0,106,255"
-    assert line["properties"]["line_style"] == "dash"
-    (marker,) = probe["invalid_geometry"]["symbol_layers"]
+    gap = probe["gap"]["symbol_layers"]["categories"]
+    ((fail,), (warn,)) = gap["fail"], gap["warn"]
+    assert fail["class"] == warn["class"] == "SimpleLine"
+    assert fail["properties"]["line_color"] == "192,0,26,255" and fail["properties"]["line_style"] == "solid"
+    assert warn["properties"]["line_color"] == "199,119,0,255" and warn["properties"]["customdash"] == "7;4"
+    (marker,) = probe["invalid_geometry"]["symbol_layers"]["categories"]["warn"]
     assert marker["class"] == "SimpleMarker" and marker["properties"]["name"] == "cross_fill"
+
+
+def rgb(hex_colour: str) -> str:
+    return ",".join(str(int(hex_colour[i:i + 2], 16)) for i in (1, 3, 5))
+
+
+def test_reference_context_layers_written_styled_and_opened_by_qgis(sample_town_with_references, tmp_path):
+    """The reference features the map draws are exported beside the findings, each with its style."""
+    report = sample_town_with_references
+    out = tmp_path / "findings.gpkg"
+    write_findings_gpkg(report, out)
+    listed = dict(pyogrio.list_layers(out))
+    assert listed["context_ecological_red_line"] == "MultiPolygon" and listed["context_heritage_points"] == "Point"
+    red = pyogrio.read_dataframe(out, layer="context_ecological_red_line")
+    # the red-line polygons near the town, as the map draws them (areas against the report's geometry)
+    assert red.area.sum() == pytest.approx(report.geometries["ecological_red_line"].area, rel=1e-9)
+    assert red.area.sum() > report.check("GC401").measured["m2"]  # more than the overlap: context
+    names = ["context_ecological_red_line", "context_urban_development_boundary", "context_heritage_points"]
+    result = subprocess.run([qgis_python(), str(QGIS_SCRIPT), "probe", str(out), *names], capture_output=True,
+                            text=True, timeout=300, env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin",
+                                                         "HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert all(p["valid"] and p["renderer"] == "singleSymbol" for p in probe.values())
+    fill = probe["context_ecological_red_line"]["symbol_layers"][0]["properties"]
+    assert fill["color"].startswith(rgb(CONTEXT_STYLES["ecological_red_line"].fill))
+    *_, udb = probe["context_urban_development_boundary"]["symbol_layers"]
+    assert udb["properties"]["line_color"].startswith(rgb(CONTEXT_STYLES["urban_development_boundary"].color))
+    assert udb["properties"]["customdash"] == "10;3;2;3"
 
 
 def test_reference_and_unknown_kinds_get_their_own_layers(compliant_gpkg, tmp_path):
@@ -131,6 +168,7 @@ def test_reference_and_unknown_kinds_get_their_own_layers(compliant_gpkg, tmp_pa
     with sqlite3.connect(tmp_path / "f.gpkg") as db:
         styles = dict(db.execute("SELECT f_table_name, styleQML FROM layer_styles"))
     assert "255,210,31," in styles["basic_farmland_overlap"]  # the farmland fill colour
+    assert 'type="categorizedSymbol" attr="status"' in styles["basic_farmland_overlap"]  # the farmland fill colour
     default_fill = style_for("brand_new_kind").fill.lstrip("#")
     assert f"{int(default_fill[:2], 16)},{int(default_fill[2:4], 16)}," in styles["brand_new_kind"]
 

@@ -32,8 +32,9 @@ from .options import (allow_crs_distortion_option, assume_crs_option, config_opt
 @click.option("--exclude", multiple=True, type=click.Path(path_type=Path),
               help="Skip this file or folder (repeatable); the output folder is always skipped.")
 @reference_option
-@click.option("-f", "--format", "formats", multiple=True, type=click.Choice(["html", "markdown", "text"]),
-              help="Report formats per submission besides report.json (repeatable; default: html).")
+@click.option("-f", "--format", "formats", multiple=True, type=click.Choice(["html", "markdown", "text", "docx"]),
+              help="Report formats per submission besides report.json (repeatable; default: html; "
+                   "docx: the 初审意见 draft as opinion.docx).")
 @click.option("--findings/--no-findings", default=True, show_default=True,
               help="Write findings.gpkg (conflict geometries styled for QGIS) per submission.")
 @lang_option

@@ -9,7 +9,8 @@ import click
 
 from ..api import check
 from ..references import collect_specs
-from ..report import FORMATS, render_report, write_atomic, write_findings_gpkg
+from ..errors import GeocheckError
+from ..report import BINARY_FORMATS, FORMATS, render_report, write_atomic, write_findings_gpkg
 from . import cli, debug_option
 from .options import (allow_crs_distortion_option, assume_crs_option, config_option, crs_option, lang_option,
                       profile_option, reference_option, settings, town_type_option)
@@ -31,18 +32,23 @@ from .options import (allow_crs_distortion_option, assume_crs_option, config_opt
                    "DBF language byte, else detected).")
 @reference_option
 @config_option
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text (terminal), json, html, markdown, or docx (a 初审意见 draft in Word; needs -o).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to FILE (atomically).")
+@click.option("-q", "--quiet", is_flag=True, help="Text format: one line, the verdict and the counts.")
 @lang_option
 @click.option("--findings", type=click.Path(path_type=Path), metavar="OUT.gpkg",
               help="Also write the findings' geometries, styled for QGIS, to a GeoPackage (atomically).")
 @debug_option
 def check_command(submission, profile, boundary, construction, core, urban_design, town_type, crs,
-                  allow_crs_distortion, assume_crs, encoding, config_path, fmt, output, lang, findings, references):
+                  allow_crs_distortion, assume_crs, encoding, config_path, fmt, output, quiet, lang, findings,
+                  references):
     """Check one submission: a GeoPackage, a folder or .zip of Shapefiles, or another vector file.
 
     Exit codes: 0 compliant, 1 non-compliant, 2 could not check, 3 incomplete (docs/verdicts.md).
     """
+    if fmt in BINARY_FORMATS and not output:
+        raise GeocheckError(f"--format {fmt} writes a file: give -o FILE.{fmt}")
     config = settings(config_path, [submission])
     roles = dict(config.roles)
     for role, value in (("boundary", boundary), ("construction", construction), ("core", core),
@@ -61,7 +67,7 @@ def check_command(submission, profile, boundary, construction, core, urban_desig
         allow_crs_distortion=allow_crs_distortion,
         config=config,
     )
-    rendered = render_report(report, fmt, lang=lang, color=output is None and sys.stdout.isatty())
+    rendered = render_report(report, fmt, lang=lang, color=output is None and sys.stdout.isatty(), quiet=quiet)
     if findings:
         write_findings_gpkg(report, findings)
         click.echo(f"findings written to {findings}", err=output is None)

@@ -204,6 +204,28 @@ class ReferenceContext:
                     out.append(o)
         return out
 
+    def context(self, margin_m: float) -> dict[str, BaseGeometry]:
+        """The reference features already read, by kind, clipped to the town's box grown by
+        `margin_m`: the context a report's map draws (nothing is read again)."""
+        if self.bounds is None:
+            return {}
+        x0, y0, x1, y1 = self.bounds
+        box = (x0 - margin_m, y0 - margin_m, x1 + margin_m, y1 + margin_m)
+        out = {}
+        for kind in self.refset.kinds():
+            geoms = [g for (k, _), cands in self._candidates.items() if k == kind for c in cands for g in c.geometries]
+            if not geoms:
+                continue
+            arr = np.asarray(geoms, dtype=object)
+            if KINDS[kind].geometry == "polygon":
+                arr = shapely.clip_by_rect(arr, *box)
+            else:
+                arr = arr[shapely.intersects(arr, shapely.box(*box))]
+            arr = arr[~shapely.is_empty(arr)]
+            if len(arr):
+                out[kind] = shapely.geometrycollections(list(arr))
+        return out
+
     def inputs(self) -> list[dict]:
         out = []
         for s in self.refset.sources:

@@ -4,13 +4,18 @@ Layers are named after the indicator kind (``gap``, ``outside_boundary``, ``unco
 ``invalid_geometry`` …; an indicator that concerns a reference layer gets ``KIND_REFKIND``,
 e.g. ``overlap_ecological_red_line``), in the report's target CRS, with the attributes
 ``code, severity, status, message_zh, message_en, measured, reference_id`` plus where the
-finding comes from. A ``checks`` table (no geometry) lists every check. Each layer's QGIS style
-(QML, with an SLD beside it) is stored in the standard ``layer_styles`` table as the default,
-so QGIS opens the file styled. The file is written to a temporary name and renamed.
+finding comes from. Reference layers drawn on the report's map are written as ``context_KIND``
+layers (the features near the town, clipped as on the map). A ``checks`` table (no geometry)
+lists every check. Each layer's QGIS style (QML, with an SLD beside it) is stored in the standard
+``layer_styles`` table as the default, so QGIS opens the file styled: findings with a renderer
+categorised on ``status`` (fail / warn / the rest as a note, the HTML map's colours and
+patterns), context layers with their reference style. The file is written to a temporary name
+and renamed.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -23,8 +28,9 @@ from shapely.geometry import MultiLineString, MultiPoint, MultiPolygon
 
 from ..findings import Indicator, Report
 from .atomic import atomic_path
-from .i18n import measured_text, threshold_text
-from .styles import Style, rgba, style_for, style_key
+from ..findings import Status
+from .i18n import STATUS, measured_text, threshold_text
+from .styles import CONTEXT_STYLES, STATUS_STYLES, Style, rgba, status_class, style_for, style_key
 
 GEOMETRY_COLUMN = "geom"
 FID_COLUMN = "finding_id"
@@ -33,7 +39,7 @@ DATASET_OPTIONS = {"VERSION": "1.2"}  # the attribute `fid` is the input feature
 DIMENSION_NAMES = {0: "points", 1: "lines", 2: "polygons"}
 MULTI = {0: MultiPoint, 1: MultiLineString, 2: MultiPolygon}
 MM_PER_PT = 0.3528
-# matplotlib hatch character → QGIS SimpleFill brush style
+# hatch character → QGIS SimpleFill brush style
 BRUSH = {"/": "f_diagonal", "\\": "b_diagonal", "x": "diagonal_x", "+": "cross", "-": "horizontal",
          "|": "vertical", ".": "dense6", "o": "dense5", "*": "dense4"}
 MARKER = {"X": "cross_fill", "*": "star", "o": "circle", "s": "square", "^": "triangle", "D": "diamond"}
@@ -81,10 +87,10 @@ def findings_layers(report: Report) -> dict[str, tuple[gpd.GeoDataFrame, Style, 
 def checks_table(report: Report) -> pd.DataFrame:
     return pd.DataFrame([{
         "code": c.code, "title_zh": c.title_zh, "title_en": c.title_en, "severity": c.severity.value,
-        "status": c.status.value, "measured": measured_text(c),
+        "status": c.status.value, "measured": measured_text(c, "en"), "measured_zh": measured_text(c, "zh"),
         "threshold_zh": threshold_text(c, "zh"), "threshold_en": threshold_text(c, "en"),
         "source": c.source, "message_zh": c.message_zh, "message_en": c.message_en,
-    } for c in report.checks], columns=["code", "title_zh", "title_en", "severity", "status", "measured",
+    } for c in report.checks], columns=["code", "title_zh", "title_en", "severity", "status", "measured", "measured_zh",
                                         "threshold_zh", "threshold_en", "source", "message_zh", "message_en"])
 
 
@@ -93,7 +99,7 @@ def write_findings_gpkg(report: Report, path: str | Path) -> list[str]:
     layers = findings_layers(report)
     now = datetime.now(timezone.utc).replace(microsecond=0)
     styles = []
-    with atomic_path(path, suffix=".tmp.gpkg") as tmp:
+    with atomic_path(path, suffix=".tmp.gpkg") as tmp, _unsynced_sqlite():
         tmp.unlink()  # GDAL creates the GeoPackage itself
         for name, (gdf, st, dim) in layers.items():
             pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", promote_to_multi=None,
@@ -101,7 +107,18 @@ def write_findings_gpkg(report: Report, path: str | Path) -> list[str]:
                                     dataset_options=DATASET_OPTIONS)
             styles.append({
                 "f_table_catalog": "", "f_table_schema": "", "f_table_name": name,
-                "f_geometry_column": GEOMETRY_COLUMN, "styleName": name, "styleQML": qml(st, dim),
+                "f_geometry_column": GEOMETRY_COLUMN, "styleName": name, "styleQML": qml(st, dim, by_status=True),
+                "styleSLD": sld(st, dim, name, by_status=True), "useAsDefault": True,
+                "description": f"geocheck: {st.label_zh} / {st.label_en}", "owner": "", "ui": None,
+                "update_time": now,
+            })
+        for name, (gdf, st, dim) in context_layers(report).items():
+            pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", promote_to_multi=None,
+                                    layer_options={"GEOMETRY_NAME": GEOMETRY_COLUMN, "FID": FID_COLUMN},
+                                    dataset_options=DATASET_OPTIONS)
+            styles.append({
+                "f_table_catalog": "", "f_table_schema": "", "f_table_name": name,
+                "f_geometry_column": GEOMETRY_COLUMN, "styleName": name, "styleQML": qml(st, dim, labels=False),
                 "styleSLD": sld(st, dim, name), "useAsDefault": True,
                 "description": f"geocheck: {st.label_zh} / {st.label_en}", "owner": "", "ui": None,
                 "update_time": now,
@@ -112,6 +129,33 @@ def write_findings_gpkg(report: Report, path: str | Path) -> list[str]:
             pyogrio.write_dataframe(pd.DataFrame(styles), tmp, layer="layer_styles", driver="GPKG",
                                     layer_options={"FID": "id"})
     return list(layers)
+
+
+@contextmanager
+def _unsynced_sqlite():
+    """SQLite without a sync per layer (5× faster here): the temporary file is fsynced once
+    before it is renamed into place, so a reader still never sees a half-written file."""
+    before = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
+    pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": before})
+
+
+def context_layers(report: Report) -> dict[str, tuple[gpd.GeoDataFrame, Style, int]]:
+    """``context_KIND`` → the reference features near the town that the report's map draws."""
+    out = {}
+    for kind, st in CONTEXT_STYLES.items():
+        geom = _single_dimension(report.geometries.get(kind))
+        if geom is None:
+            continue
+        dim = int(shapely.get_dimensions(geom))
+        parts = list(shapely.get_parts(geom))
+        gdf = gpd.GeoDataFrame({"reference_kind": [kind] * len(parts)},
+                               geometry=[MULTI[dim]([p]) if dim else p for p in parts], crs=_crs(report))
+        out[f"context_{kind}"] = (gdf, st, dim)
+    return out
 
 
 def _single_dimension(geom):
@@ -147,75 +191,107 @@ def _options(props: dict) -> str:
     return f'<Option type="Map">{opts}</Option>{legacy}'
 
 
-def _symbol_layers(st: Style, dim: int) -> tuple[str, list[tuple[str, dict]]]:
-    width = f"{st.width * MM_PER_PT:.2f}"
-    dash = "dash" if st.dash else "solid"
+def _symbol_layers(st: Style, dim: int, outline: Style | None = None) -> tuple[str, list[tuple[str, dict]]]:
+    """QGIS symbol layers: the style's fill, then the outline (and hatch) of `outline` (a status
+    style) or of the style itself."""
+    ol = outline or st
+    width = f"{ol.width * MM_PER_PT:.2f}"
+    dash = {"line_style": "dash"} if ol.dash is True else \
+        {"line_style": "dash", "use_custom_dash": "1", "customdash": ";".join(ol.dasharray.split()),
+         "customdash_unit": "Pixel"} if ol.dash else {"line_style": "solid"}
     if dim == 2:
         layers = [("SimpleFill", {"color": _qcolor(st.fill, st.fill_alpha) if st.fill else "0,0,0,0",
                                   "style": "solid" if st.fill else "no", "outline_style": "no",
-                                  "outline_color": _qcolor(st.color), "outline_width": "0"})]
-        brush = BRUSH.get((st.hatch or " ")[0])
-        layers.append(("SimpleFill", {"color": _qcolor(st.color), "style": brush or "no",
-                                      "outline_color": _qcolor(st.color), "outline_style": dash,
-                                      "outline_width": width, "outline_width_unit": "MM",
-                                      "joinstyle": "miter"}))
+                                  "outline_color": _qcolor(ol.color), "outline_width": "0"})]
+        brush = BRUSH.get((ol.hatch or " ")[0])
+        layers.append(("SimpleFill", {"color": _qcolor(ol.color), "style": brush or "no", "outline_style": "no",
+                                      "outline_color": _qcolor(ol.color), "outline_width": "0"}))
+        layers.append(("SimpleLine", {"line_color": _qcolor(ol.color), "line_width": width, "line_width_unit": "MM",
+                                      "joinstyle": "miter", **dash}))
         return "fill", layers
     if dim == 1:
-        return "line", [("SimpleLine", {"line_color": _qcolor(st.color), "line_width": width,
-                                        "line_width_unit": "MM", "line_style": dash, "capstyle": "round",
-                                        "joinstyle": "round"})]
+        return "line", [("SimpleLine", {"line_color": _qcolor(ol.color), "line_width": width,
+                                        "line_width_unit": "MM", "capstyle": "round", "joinstyle": "round", **dash})]
     return "marker", [("SimpleMarker", {"name": MARKER.get(st.marker, "circle"),
-                                        "color": _qcolor(st.fill or st.color), "outline_color": _qcolor(st.color),
-                                        "outline_width": "0.3", "size": "4", "size_unit": "MM"})]
+                                        "color": _qcolor(st.fill or st.color), "outline_color": _qcolor(ol.color),
+                                        "outline_width": "0.4", "size": "4", "size_unit": "MM"})]
 
 
-def qml(st: Style, dim: int) -> str:
-    """A QGIS layer style (QML): the style's colours, hatch and width, labelled by rule code."""
-    kind, layers = _symbol_layers(st, dim)
-    symbol_layers = "".join(f'<layer class="{cls}" enabled="1" locked="0" pass="0">{_options(p)}</layer>'
-                            for cls, p in layers)
+def _symbol(name: str, st: Style, dim: int, outline: Style | None = None) -> str:
+    kind, layers = _symbol_layers(st, dim, outline)
+    body = "".join(f'<layer class="{cls}" enabled="1" locked="0" pass="0">{_options(p)}</layer>' for cls, p in layers)
+    return f'<symbol type="{kind}" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">{body}</symbol>'
+
+
+STATUS_CATEGORIES = (Status.FAIL, Status.WARN, Status.NOT_RUN, Status.PASS, Status.SKIP)
+
+
+def qml(st: Style, dim: int, *, by_status: bool = False, labels: bool = True) -> str:
+    """A QGIS layer style (QML). With `by_status`, a renderer categorised on the ``status``
+    field: the kind's fill with the status's outline and hatch (fail solid and cross-hatched,
+    warn dashed with a single hatch, the rest dotted). Findings are labelled by rule code."""
+    if by_status:
+        cats = "".join(f'<category symbol="{i}" value="{s.value}" label="{STATUS["zh"][s]} {STATUS["en"][s]}" '
+                       f'render="true"/>' for i, s in enumerate(STATUS_CATEGORIES))
+        symbols = "".join(_symbol(str(i), st, dim, STATUS_STYLES[status_class(s)])
+                          for i, s in enumerate(STATUS_CATEGORIES))
+        renderer = (f'<renderer-v2 type="categorizedSymbol" attr="status" symbollevels="0" enableorderby="0" '
+                    f'forceraster="0"><categories>{cats}</categories><symbols>{symbols}</symbols>'
+                    f'<source-symbol>{_symbol("0", st, dim)}</source-symbol><rotation/><sizescale/></renderer-v2>')
+    else:
+        renderer = ('<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0">'
+                    f"<symbols>{_symbol('0', st, dim)}</symbols><rotation/><sizescale/></renderer-v2>")
     placement = {2: "1", 1: "2", 0: "6"}[dim]  # over point / parallel line / cartographic around point
-    return (
-        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-        '<qgis version="3.22.0" styleCategories="Symbology|Labeling" labelsEnabled="1">'
-        '<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0">'
-        f'<symbols><symbol type="{kind}" name="0" alpha="1" clip_to_extent="1" force_rhr="0">'
-        f"{symbol_layers}</symbol></symbols><rotation/><sizescale/></renderer-v2>"
+    labeling = (
         '<labeling type="simple"><settings calloutType="simple">'
         f'<text-style fieldName="code" isExpression="0" fontSize="9" fontWeight="75" textColor="{_qcolor(st.color)}"'
         ' textOpacity="1" fontSizeUnit="Point" namedStyle="Bold">'
         '<text-buffer bufferDraw="1" bufferSize="0.8" bufferSizeUnits="MM" bufferColor="255,255,255,255"'
         ' bufferOpacity="0.9" bufferJoinStyle="128"/></text-style>'
         f'<placement placement="{placement}" dist="1" distUnits="MM" placementFlags="10"/>'
-        '<rendering obstacle="1" scaleVisibility="0" displayAll="0"/></settings></labeling>'
-        f"<layerGeometryType>{dim}</layerGeometryType></qgis>\n"
+        '<rendering obstacle="1" scaleVisibility="0" displayAll="0"/></settings></labeling>') if labels else ""
+    return (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+        f'<qgis version="3.22.0" styleCategories="Symbology|Labeling" labelsEnabled="{int(labels)}">'
+        f"{renderer}{labeling}<layerGeometryType>{dim}</layerGeometryType></qgis>\n"
     )
 
 
-def sld(st: Style, dim: int, name: str) -> str:
-    """The same style as an OGC SLD 1.1 (for tools other than QGIS)."""
-    stroke = (f'<se:Stroke><se:SvgParameter name="stroke">{st.color}</se:SvgParameter>'
-              f'<se:SvgParameter name="stroke-width">{st.width:g}</se:SvgParameter>'
-              + ('<se:SvgParameter name="stroke-dasharray">6 3</se:SvgParameter>' if st.dash else "")
+def _sld_symbolizer(st: Style, dim: int, outline: Style | None = None) -> str:
+    ol = outline or st
+    stroke = (f'<se:Stroke><se:SvgParameter name="stroke">{ol.color}</se:SvgParameter>'
+              f'<se:SvgParameter name="stroke-width">{ol.width:g}</se:SvgParameter>'
+              + (f'<se:SvgParameter name="stroke-dasharray">{ol.dasharray}</se:SvgParameter>' if ol.dash else "")
               + "</se:Stroke>")
     if dim == 2:
         fill = (f'<se:Fill><se:SvgParameter name="fill">{st.fill}</se:SvgParameter>'
                 f'<se:SvgParameter name="fill-opacity">{st.fill_alpha:g}</se:SvgParameter></se:Fill>'
                 if st.fill else "")
-        symbolizer = f"<se:PolygonSymbolizer>{fill}{stroke}</se:PolygonSymbolizer>"
-    elif dim == 1:
-        symbolizer = f"<se:LineSymbolizer>{stroke}</se:LineSymbolizer>"
-    else:
-        symbolizer = ("<se:PointSymbolizer><se:Graphic><se:Mark><se:WellKnownName>"
-                      f"{'x' if st.marker == 'X' else 'star' if st.marker == '*' else 'circle'}</se:WellKnownName>"
-                      f'<se:Fill><se:SvgParameter name="fill">{st.fill or st.color}</se:SvgParameter></se:Fill>'
-                      f"{stroke}</se:Mark><se:Size>12</se:Size></se:Graphic></se:PointSymbolizer>")
+        return f"<se:PolygonSymbolizer>{fill}{stroke}</se:PolygonSymbolizer>"
+    if dim == 1:
+        return f"<se:LineSymbolizer>{stroke}</se:LineSymbolizer>"
+    return ("<se:PointSymbolizer><se:Graphic><se:Mark><se:WellKnownName>"
+            f"{'x' if st.marker == 'X' else 'star' if st.marker == '*' else 'circle'}</se:WellKnownName>"
+            f'<se:Fill><se:SvgParameter name="fill">{st.fill or st.color}</se:SvgParameter></se:Fill>'
+            f"{stroke}</se:Mark><se:Size>12</se:Size></se:Graphic></se:PointSymbolizer>")
+
+
+def sld(st: Style, dim: int, name: str, *, by_status: bool = False) -> str:
+    """The same style as an OGC SLD 1.1 (for tools other than QGIS), one rule per status."""
     title = escape(f"{st.label_zh} / {st.label_en}")
+    if by_status:
+        rules = "".join(
+            f"<se:Rule><se:Name>{escape(s.value)}</se:Name><ogc:Filter><ogc:PropertyIsEqualTo>"
+            f"<ogc:PropertyName>status</ogc:PropertyName><ogc:Literal>{s.value}</ogc:Literal>"
+            f"</ogc:PropertyIsEqualTo></ogc:Filter>{_sld_symbolizer(st, dim, STATUS_STYLES[status_class(s)])}</se:Rule>"
+            for s in STATUS_CATEGORIES)
+    else:
+        rules = f"<se:Rule><se:Name>{title}</se:Name>{_sld_symbolizer(st, dim)}</se:Rule>"
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<StyledLayerDescriptor xmlns="http://www.opengis.net/sld" xmlns:se="http://www.opengis.net/se"'
         ' xmlns:ogc="http://www.opengis.net/ogc" version="1.1.0">'
         f"<NamedLayer><se:Name>{escape(name)}</se:Name><UserStyle><se:Name>{escape(name)}</se:Name>"
-        f"<se:FeatureTypeStyle><se:Rule><se:Name>{title}</se:Name>{symbolizer}</se:Rule></se:FeatureTypeStyle>"
+        f"<se:FeatureTypeStyle>{rules}</se:FeatureTypeStyle>"
         "</UserStyle></NamedLayer></StyledLayerDescriptor>\n"
     )

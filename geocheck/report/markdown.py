@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..findings import Report, Status
+from ..findings import Report
 from .view import report_view
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # inline markup and table cells
@@ -47,7 +47,7 @@ def render_markdown(report: Report, *, lang: str = "zh") -> str:
         return "\n".join(out + [f"## {md_escape(w['error'])}", "", md_escape(v["error"], block=True), ""])
     s, labels = v["summary"], v["status_labels"]
     out += [f"## {md_escape(w['summary'])}", "",
-            " · ".join(f"{md_escape(labels[k])} {s[k]}" for k in (st.value for st in Status))
+            " · ".join(f"{md_escape(labels[k])} {s[k]}" for k in v["status_keys"])
             + f" · {md_escape(w['total'])} {s['total']}", ""]
     out += [f"## {md_escape(w['checks'])}", ""]
     out += _table([w["code"], w["check"], w["status"], w["measured"], w["threshold"], w["finding"], w["source"]],

@@ -1,5 +1,10 @@
-"""One style table for every picture of a report: the matplotlib maps and the QGIS styles
-of the findings GeoPackage draw a role or an indicator kind with the same colours.
+"""One style table for every picture of a report: the SVG map of the HTML report, the PNG map
+of the Word opinion and the QGIS styles of the findings GeoPackage draw a role, a reference
+layer, an indicator kind and a finding's status with the same colours.
+
+A finding is drawn with its kind's fill and its *status* outline and hatch (STATUS_STYLES):
+fail, warn and note differ in colour and in pattern (solid/cross-hatched, dashed/single
+hatch, dotted/no hatch), so they stay apart in greyscale print.
 
 Indicators are styled by *style key*: the reference kind they concern when they carry one
 (an overlap with the red line is drawn as a red-line conflict), else their ``kind``. A key
@@ -12,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..findings import Indicator
+from ..findings import Indicator, Status
 
 
 @dataclass(frozen=True)
@@ -22,10 +27,17 @@ class Style:
     color: str  # outline / line / marker colour, #rrggbb
     fill: str | None = None  # fill colour, #rrggbb (None: outline only)
     fill_alpha: float = 0.45
-    hatch: str | None = None  # matplotlib hatch pattern
+    hatch: str | None = None  # hatch pattern: "/" "\\" "x" "+" "-" "|" "." (repeated: denser)
     width: float = 1.2  # outline or line width, points
-    dash: bool = False
+    dash: bool | str = False  # True: "6 3"; or an SVG dash array ("2 3", "10 3 2 3")
     marker: str = "o"  # for point geometries
+
+    @property
+    def dasharray(self) -> str | None:
+        """The SVG stroke-dasharray (pixels), None for a solid line."""
+        if not self.dash:
+            return None
+        return "6 3" if self.dash is True else self.dash
 
     def label(self, lang: str) -> str:
         return self.label_zh if lang == "zh" else self.label_en
@@ -62,6 +74,35 @@ KIND_STYLES: dict[str, Style] = {
     "heritage_points": Style("文物保护单位（假定缓冲区）内建设", "Within an assumed heritage buffer",
                              "#4a0072", "#c88ee0", 0.6, hatch="++", marker="*", width=1.6),
 }
+
+# Reference layers drawn as context under the town (clipped to a margin around it).
+CONTEXT_STYLES: dict[str, Style] = {
+    "ecological_red_line": Style("生态保护红线", "Ecological red line", "#1b7f3a", "#a8dcb0", 0.45, width=1.2),
+    "basic_farmland": Style("永久基本农田", "Permanent basic farmland", "#9c7a00", "#fff0a6", 0.6, hatch=".",
+                            width=0.8),
+    "urban_development_boundary": Style("城镇开发边界", "Urban development boundary", "#8e24aa", None,
+                                        width=1.8, dash="10 3 2 3"),
+    "heritage_protection_range": Style("文物保护范围", "Heritage protection range", "#6d4c41", "#d7ccc8", 0.55,
+                                       width=1.0),
+    "heritage_control_zone": Style("文物建设控制地带", "Heritage construction-control zone", "#8d6e63",
+                                   "#efebe9", 0.45, width=1.0, dash="5 3"),
+    "heritage_points": Style("文物保护单位（点）", "Heritage site (point)", "#4e342e", "#a1887f", 1.0,
+                             marker="*", width=1.0),
+}
+
+# How a finding's status is drawn: outline colour, dash and hatch. "note" is any indicator of a
+# check that neither failed nor warned (information for the reviewer).
+STATUS_STYLES: dict[str, Style] = {
+    "fail": Style("不通过", "Fail", "#c0001a", None, width=2.4, hatch="x"),
+    "warn": Style("警告", "Warning", "#c77700", None, width=2.0, hatch="/", dash="7 4"),
+    "note": Style("提示", "Note", "#2a6f97", None, width=1.6, dash="2 3"),
+}
+
+
+def status_class(status: Status) -> str:
+    """'fail', 'warn' or 'note': the drawing class of a finding of a check with `status`."""
+    return {Status.FAIL: "fail", Status.WARN: "warn"}.get(status, "note")
+
 
 DEFAULT_STYLE = Style("其他问题", "Other finding", "#c2185b", "#f06292", 0.55, hatch="xx", width=1.6)
 

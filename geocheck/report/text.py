@@ -1,80 +1,121 @@
-"""The terminal report: a table of checks and the verdict (colour only on a TTY)."""
+"""The terminal report, bilingual, failures first, fitted to the terminal's width (readable at
+80 columns): the verdict and counts, then each check that failed, did not run or warned with its
+measured value, requirement and source, then the passed and skipped ones in a line each, areas,
+layers and notes. `quiet` prints one line: verdict and counts. Colour only on a TTY.
+"""
 
 from __future__ import annotations
 
 import io
+import re
+import shutil
 
-from rich.console import Console
-from rich.table import Table
+from rich.console import Console, Group
+from rich.padding import Padding
 from rich.text import Text
 
 from ..findings import Report, Status, Verdict
 from ..roles import ROLES
-from ..units import format_area, group_digits
-from .i18n import AREA_ROWS, bilingual_status, bilingual_verdict, measured_text, threshold_text
+from .i18n import (AREA_ROWS, STATUS, STATUS_ORDER, VERDICT, area_text, bilingual_status, bilingual_verdict,
+                   check_message, crs_text, measured_text, normalise_numbers, num, threshold_text)
 
 STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.WARN: "yellow", Status.SKIP: "dim",
                 Status.NOT_RUN: "bold magenta"}
-STATUS_LABEL = {s: bilingual_status(s) for s in Status}
-VERDICT_STYLE = {Verdict.COMPLIANT: "bold green", Verdict.NON_COMPLIANT: "bold red", Verdict.INCOMPLETE: "bold magenta",
-                 Verdict.ERROR: "bold red"}
+VERDICT_STYLE = {Verdict.COMPLIANT: "bold green", Verdict.NON_COMPLIANT: "bold red",
+                 Verdict.INCOMPLETE: "bold magenta", Verdict.ERROR: "bold red"}
+DETAILED = (Status.FAIL, Status.NOT_RUN, Status.WARN)  # listed in full; the others in one line each
+INDENT = 4
+_TRAILING = re.compile(r"[ ]+((?:\x1b\[[0-9;]*m)*)$", re.M)
 
 
-def render_text(report: Report, *, color: bool | None = None, width: int | None = None) -> str:
-    """Render to a string; `color=None` means colour only when stdout is a terminal."""
+def render_text(report: Report, *, color: bool | None = None, width: int | None = None, quiet: bool = False) -> str:
+    """Render to a string; `width` defaults to the terminal's (COLUMNS), at most 120."""
     buf = io.StringIO()
-    console = Console(file=buf, force_terminal=bool(color), no_color=not color, width=width or 120,
-                      highlight=False, soft_wrap=False)
-    print_report(report, console)
-    return buf.getvalue()
+    width = width or min(shutil.get_terminal_size((100, 24)).columns, 120)
+    console = Console(file=buf, force_terminal=bool(color), no_color=not color, width=width, highlight=False,
+                      emoji=False, markup=False)
+    if quiet:
+        console.print(quiet_line(report), soft_wrap=True)
+    else:
+        print_report(report, console)
+    return _TRAILING.sub(r"\1", buf.getvalue())  # rich pads indented blocks to the full width
+
+
+def counts_text(report: Report) -> str:
+    """'不通过 fail 8 · 未执行 not_run 0 · 警告 warn 4 · 通过 pass 3 · 跳过 skip 1'."""
+    s = report.summary
+    return " · ".join(f"{bilingual_status(st)} {s[st.value]}" for st in STATUS_ORDER)
+
+
+def quiet_line(report: Report) -> Text:
+    line = Text(f"{bilingual_verdict(report.verdict)}", style=VERDICT_STYLE[report.verdict])
+    if report.error:
+        line.append(f": {report.error}")
+    else:
+        line.append(f": {counts_text(report)}")
+    line.append(f" — {report.inputs.get('path')}")
+    return line
 
 
 def print_report(report: Report, console: Console) -> None:
     inputs, prof = report.inputs, report.profile
+    verdict = Text(f"结论 verdict: {bilingual_verdict(report.verdict)}", style=VERDICT_STYLE[report.verdict])
     console.print(Text(f"geocheck {report.tool_version} — {inputs.get('path')}", style="bold"))
+    console.print(verdict)
     if report.error:
-        console.print(Text(f"error: {report.error}", style="red"))
-    else:
-        console.print(f"规则集 profile: {prof.get('name')} — {prof.get('title_zh')} / {prof.get('title_en')}")
-        console.print(f"坐标系 target CRS: {report.target_crs.get('label')} ({report.target_crs.get('chosen_by')})")
-        roles = Table(title="图层 Layers", show_lines=False, title_justify="left")
-        for col in ("角色 role", "图层 layer", "文件 file", "源坐标系 source CRS", "要素 n"):
-            roles.add_column(col)
-        for key, info in inputs.get("roles", {}).items():
-            label = f"{ROLES[key].title_zh} {ROLES[key].title_en}"
-            if info is None:
-                roles.add_row(label, Text("— 未提交 missing", style="dim"), "", "", "")
-            else:
-                roles.add_row(label, info["layer"], info["file"], info["source_crs"], str(info["feature_count"]))
-        console.print(roles)
-        m = report.measurements
-        areas = Table(title="面积 Areas (平面 projected; 椭球 geodesic)", title_justify="left")
-        for col in ("角色 role", "平面面积 projected", "椭球面积 geodesic m²"):
-            areas.add_column(col)
-        for name, key in AREA_ROWS:
-            value = m.get(f"{key}_m2")
-            geodesic = m.get(f"{key}_geodesic_m2")
-            areas.add_row(f"{ROLES[name].title_zh} {ROLES[name].title_en}", format_area(value),
-                          group_digits(geodesic) if geodesic is not None else "—")
-        console.print(areas)
-        checks = Table(title="检查 Checks", title_justify="left")
-        for col in ("代码 code", "检查 check", "结果 status", "实测 measured", "阈值 threshold"):
-            checks.add_column(col, overflow="fold")
-        for c in report.checks:
-            checks.add_row(c.code, f"{c.title_zh} {c.title_en}",
-                           Text(STATUS_LABEL[c.status], style=STATUS_STYLE[c.status]),
-                           measured_text(c), threshold_text(c, "en"))
-        console.print(checks)
-        console.print(Text("说明与依据 Findings and sources", style="bold"))
-        for c in report.checks:
-            console.print(Text(f"{c.code} {STATUS_LABEL[c.status]}", style=STATUS_STYLE[c.status]), end=" ")
-            console.print(f"{c.message_zh}")
-            console.print(f"      {c.message_en}")
+        console.print(Text(f"无法检查 error: {report.error}", style="red"))
+        return
+    console.print(counts_text(report))
+    console.print(Text(f"规则集 profile: {prof.get('name')} — {prof.get('title_zh')} / {prof.get('title_en')}",
+                       style="dim"))
+    console.print(Text(f"坐标系 CRS: {crs_text(report, 'zh')}", style="dim"))
+    for status in DETAILED:
+        checks = [c for c in report.checks if c.status is status]
+        if not checks:
+            continue
+        console.print()
+        console.print(Text(f"{STATUS['zh'][status]} {STATUS['en'][status]} ({len(checks)})",
+                           style=STATUS_STYLE[status]))
+        for c in checks:
+            console.print(Text.assemble((f"{c.code} ", STATUS_STYLE[status]), (c.title_zh, "bold"), f" {c.title_en}"))
+            lines = [Text(check_message(c, "zh")), Text(check_message(c, "en"), style="dim")]
+            measured, threshold = measured_text(c, "zh"), threshold_text(c, "zh")
+            if measured:
+                lines.append(Text(f"实测 measured: {measured}"))
+            if threshold:
+                lines.append(Text(f"要求 required: {threshold}"))
             if c.source:
-                console.print(Text(f"      依据 source: {c.source}", style="dim"))
-        for note in report.notes:
-            console.print(Text(f"注 note: {note['zh']} / {note['en']}", style="yellow"))
-        s = report.summary
-        console.print(" · ".join(f"{STATUS_LABEL[st]} {s[st.value]}" for st in Status))
-    console.print(Text(f"结论 verdict: {bilingual_verdict(report.verdict)}", style=VERDICT_STYLE[report.verdict]))
+                lines.append(Text(f"依据 source: {normalise_numbers(c.source)}", style="dim"))
+            located = sum(1 for f in c.features if f.geometry is not None and not f.geometry.is_empty)
+            if located:
+                lines.append(Text(f"问题要素 located findings: {located}", style="dim"))
+            console.print(Padding(Group(*lines), (0, 0, 0, INDENT), expand=False))
+    console.print()
+    for status in (Status.PASS, Status.SKIP):
+        checks = [c for c in report.checks if c.status is status]
+        if checks:
+            console.print(Text.assemble((f"{STATUS['zh'][status]} {STATUS['en'][status]} ({len(checks)}): ",
+                                         STATUS_STYLE[status]), " ".join(c.code for c in checks)))
+    console.print()
+    console.print(Text("面积 Areas (平面 projected; 椭球 geodesic)", style="bold"))
+    m = report.measurements
+    for role, key in AREA_ROWS:
+        value, geodesic = m.get(f"{key}_m2"), m.get(f"{key}_geodesic_m2")
+        label = f"{ROLES[role].title_zh} {ROLES[role].title_en}"
+        text = area_text(value, "zh") if value is not None else "— 未提交 missing"
+        if geodesic is not None:
+            text += f"; 椭球 {num(geodesic)} m²"
+        console.print(Padding(Text(f"{label}: {text}"), (0, 0, 0, 2), expand=False))
+    console.print(Text("图层 Layers", style="bold"))
+    for key, info in inputs.get("roles", {}).items():
+        label = f"{ROLES[key].title_zh} {ROLES[key].title_en}"
+        text = "— 未提交 missing" if info is None else \
+            f"{info['layer']} ({info['file']}, {info['source_crs']}, {info['feature_count']} 要素 features)"
+        console.print(Padding(Text(f"{label}: {text}"), (0, 0, 0, 2), expand=False))
+    for note in report.notes:
+        console.print(Text(f"注 note: {normalise_numbers(note['zh'])}", style="yellow"))
+        console.print(Padding(Text(normalise_numbers(note["en"]), style="dim"), (0, 0, 0, INDENT), expand=False))
+    console.print(verdict)
 
+
+__all__ = ["render_text", "quiet_line", "counts_text", "VERDICT"]
