@@ -27,7 +27,9 @@ TOWN_TYPES_FILE = "catalogues/town_types.toml"
 _RULE_COMMON = {
     "severity": {"type": "string", "enum": ["error", "warning"]},
     "source": {"type": "string", "minLength": 1},
+    "source_zh": {"type": "string", "minLength": 1, "description": "the source in Chinese, when `source` is not"},
     "note": {"type": "string"},
+    "note_zh": {"type": "string", "description": "the note in Chinese"},
 }
 
 
@@ -45,6 +47,7 @@ class Profile:
     reference_groups: list[list[str]] = field(default_factory=list)  # at least one kind of each is required
     measurement_tolerance: dict = field(default_factory=dict)  # area_m2, length_m, crs_distortion_pct
     sha256: str = ""
+    about_band_note_zh: str = ""  # the Chinese report's reading of 左右
 
     def missing_reference(self, kind: str, given: set[str]) -> tuple[str, str] | None:
         """(zh, en) naming what the profile requires when `kind` is absent, or None if it may be."""
@@ -64,7 +67,9 @@ class Profile:
         return {"name": self.name, "title_zh": self.title_zh, "title_en": self.title_en,
                 "source": self.source, "about_band_note": self.about_band_note, "file": self.path,
                 "sha256": self.sha256, "references_required": self.required_reference_kinds(),
-                "references_one_of": self.reference_groups, "measurement_tolerance": self.measurement_tolerance}
+                "references_one_of": self.reference_groups, "measurement_tolerance": self.measurement_tolerance,
+                "about_band_note_zh": self.about_band_note_zh,
+                "sources_zh": {code: r["source_zh"] for code, r in self.rules.items() if r.get("source_zh")}}
 
 
 def town_types() -> dict[str, dict]:
@@ -117,6 +122,7 @@ def schema() -> dict:
             "title_en": {"type": "string"},
             "source": {"type": "string", "minLength": 1},
             "about_band_note": {"type": "string"},
+            "about_band_note_zh": {"type": "string"},
             "roles": {
                 "type": "object",
                 "properties": {r: {"enum": ["required", "optional"]} for r in ROLES},
@@ -187,7 +193,7 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
         raise ProfileError(f"{where}: {_explain(e)}", path)
     return Profile(
         name=data["name"], title_zh=data["title_zh"], title_en=data["title_en"], source=data["source"],
-        about_band_note=data.get("about_band_note", ""),
+        about_band_note=data.get("about_band_note", ""), about_band_note_zh=data.get("about_band_note_zh", ""),
         roles={r: data["roles"].get(r, "optional") for r in ROLES},
         rules=dict(sorted(data["rules"].items())), path=str(path),
         references={k: v for k, v in data["references"].items() if k != "one_of"},

@@ -24,6 +24,8 @@ from .profile import bundled_profiles, load_profile, town_types
 from .references.spec import KINDS
 from .roles import ROLES
 
+TEXT_KEYS = ("source", "source_zh", "note", "note_zh")  # a rule's words, not its settings
+
 
 def render_rule_page(rule: Rule) -> str:
     fam_zh, fam_en = rule.family
@@ -41,7 +43,8 @@ def render_rule_page(rule: Rule) -> str:
     lines += ["| key | meaning |", "| --- | --- |",
               "| `severity` | `error` (a violation fails the submission) or `warning` |",
               "| `source` | the policy source the threshold comes from (required) |",
-              "| `note` | why the profile chose this value (optional) |"]
+              "| `note` | why the profile chose this value (optional) |",
+              "| `source_zh`, `note_zh` | the same in Chinese, for the Chinese report (optional) |"]
     for key, spec in rule.params.items():
         required = " (required)" if key in rule.required_params else ""
         lines.append(f"| `{key}` | {_describe(spec)}{required} |")
@@ -52,7 +55,7 @@ def render_rule_page(rule: Rule) -> str:
         if not settings:
             continue
         used = True
-        values = ", ".join(f"`{k} = {v}`" for k, v in settings.items() if k not in ("source", "note"))
+        values = ", ".join(f"`{k} = {v}`" for k, v in settings.items() if k not in TEXT_KEYS)
         lines.append(f"- **{name}**: {values} — {settings['source']}")
         if settings.get("note"):
             lines.append(f"  ({settings['note']})")
@@ -164,7 +167,7 @@ def render_verdicts() -> str:
                 e = (st.get("exemptions") or {}).get(t)
                 if e:
                     changed = ", ".join(f"{k} {'waived' if v is False else f'→ {v}'}" for k, v in e.items()
-                                        if k not in ("source", "note"))
+                                        if k not in TEXT_KEYS)
                     granted.append(f"{name} {code}: {changed} ({e['source']})")
         lines.append(f"| `{t}` | {titles['title_zh']} | {'<br>'.join(granted) or '—'} |")
     return "\n".join(lines) + "\n"

@@ -176,6 +176,12 @@ def check_message(c: CheckResult, lang: str) -> str:
     return check_message_text(c.message_zh) if lang == "zh" else normalise_numbers(c.message_en)
 
 
+def check_source(c: CheckResult, report: Report, lang: str) -> str:
+    """The rule's policy source; in Chinese the profile's `source_zh` where it wrote one."""
+    own = (report.profile or {}).get("sources_zh", {}).get(c.code) if lang == "zh" else None
+    return normalise_numbers(own or c.source)
+
+
 def threshold_text(c: CheckResult, lang: str) -> str:
     t = c.threshold or {}
     return normalise_numbers(t.get(f"text_{lang}") or t.get("text") or "")

@@ -11,7 +11,7 @@ from ..findings import Report, Status
 from ..units import km2, mu
 from .i18n import (AREA_ROWS, STATUS, VERDICT, WORDS, band_note, check_lang, check_message, check_title,
                    crs_text, indicator_detail, indicator_measure, measured_text, normalise_numbers, num,
-                   role_title, source_crs_text, threshold_text)
+                   role_title, source_crs_text, threshold_text, check_source)
 from .mapmodel import Conflict, conflicts
 
 
@@ -49,7 +49,7 @@ def report_view(report: Report, lang: str) -> dict:
                 "status_label": STATUS[lang][c.status],
                 "measured": measured_text(c, lang),
                 "threshold": threshold_text(c, lang),
-                "source": c.source,
+                "source": check_source(c, report, lang),
                 "message": check_message(c, lang),
                 # findings with no place on the map are listed with their check
                 "details": [" · ".join(str(x) for x in (f.layer, f.fid, indicator_detail(f, report, lang))
