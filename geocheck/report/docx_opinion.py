@@ -104,14 +104,14 @@ def render_docx(report: Report, *, lang: str = "zh", generated: datetime | None 
             _table(doc, ["序号", w["code"], w["check"], w["status"], w["measured"], w["threshold"], w["source"]],
                    [[str(i + 1), c["code"], f"{c['title']}：{c['message']}", c["status_label"], c["measured"],
                      c["threshold"], c["source"]] for i, c in enumerate(listed)],
-                   widths=(0.9, 1.4, 5.0, 1.3, 2.9, 2.6, 2.4), size=8.5)
+                   widths=(0.8, 1.7, 4.7, 1.2, 2.8, 2.7, 2.6), size=8.5)
         else:
             doc.add_paragraph(t["no_issues"])
         if v["conflicts"]:
             doc.add_paragraph(t["located"] + "：")
             _table(doc, ["#", w["code"], w["status"], w["kind"], w["measured_value"], w["info"]],
                    [[str(c["number"]), c["code"], c["status_label"], c["kind"], c["measured"], c["info"]]
-                    for c in v["conflicts"]], widths=(0.8, 1.4, 1.3, 3.1, 4.2, 5.7), size=8.5)
+                    for c in v["conflicts"]], widths=(0.8, 1.7, 1.2, 3.0, 4.1, 5.7), size=8.5)
 
         if report.geometries:
             doc.add_heading(t["figure"], level=1)

@@ -64,7 +64,7 @@ WORDS = {
         "assumed_radius": "假定半径 {r} 米（{level}）", "level_unknown": "保护级别“{level}”在规则集中无半径，需人工核查",
         "invalid": "几何问题", "band_generated": "本规则集对“{what}左右”按 ±{band}% 理解，即 {lo}–{hi} 平方公里。",
         "groups": "{groups} 片，最大间距 {gap} 米", "coverage": "覆盖 {pct}%（未覆盖 {area}）",
-        "features_n": "{n} 个要素", "opinion_title": "特色小镇规划成果初审意见（草稿）",
+        "features_n": "{n} 个要素", "colon": "：", "opinion_title": "特色小镇规划成果初审意见（草稿）",
     },
     "en": {
         "title": "Featured-town plan compliance report",
@@ -95,7 +95,7 @@ WORDS = {
         "level_unknown": "protection level '{level}' has no radius in the profile; check by hand",
         "invalid": "Geometry problem", "band_generated": "This profile reads “about {what}” as ±{band}%: {lo}–{hi} km².",
         "groups": "{groups} group(s), largest gap {gap} m", "coverage": "{pct}% covered ({area} uncovered)",
-        "features_n": "{n} feature(s)", "opinion_title": "Featured-town plan: initial-review opinion (draft)",
+        "features_n": "{n} feature(s)", "colon": ": ", "opinion_title": "Featured-town plan: initial-review opinion (draft)",
     },
 }
 

@@ -256,8 +256,8 @@ def _legend(lays: list[Layer], items: list[Conflict], lang: str) -> list[dict]:
             dim = max((int(shapely.get_dimensions(c.indicator.geometry)) for c in items if c.status == status),
                       default=2)
             sw = _swatch(Style("", "", "#ffffff", "#ffffff", 0.0), 2 if dim == 2 else dim, outline=lay.style)
-            out.append({"layer": lay.id, "label": f"{WORDS[lang]['findings_layer']}：{lay.label(lang)}"
-                        if lang == "zh" else f"{WORDS[lang]['findings_layer']}: {lay.label(lang)}", "swatch": sw})
+            out.append({"layer": lay.id, "label": f"{WORDS[lang]['findings_layer']}{WORDS[lang]['colon']}{lay.label(lang)}",
+                        "swatch": sw})
         else:
             dim = 0 if all(g.geom_type == "Point" for g in shapely.get_parts(lay.geometry).tolist()
                            for g in shapely.get_parts(g).tolist()) else 2

@@ -74,12 +74,20 @@ def conflict_row(c: Conflict, report: Report, lang: str) -> dict:
         "status_label": STATUS[lang][c.check.status],
         "kind": c.style.label(lang),
         "role": role_title(ind.role, lang) if ind.role else "",
-        "layer": ind.layer or "",
+        "layer": _short_source(ind.layer or ""),
         "fid": "" if ind.fid is None else str(ind.fid),
         "info": indicator_detail(ind, report, lang),
         "measured": indicator_measure(ind, lang),
         "reference_id": "" if ind.reference_id is None else str(ind.reference_id),
     }
+
+
+def _short_source(layer: str) -> str:
+    """A reference source named by its file ('…/ecological_red_line.gpkg:红线' → 'ecological_red_line.gpkg:红线');
+    PostGIS sources and layer names as they are."""
+    if "://" in layer or "/" not in layer:
+        return layer
+    return PurePath(layer).name
 
 
 def _layer_row(role: str, info: dict | None, lang: str) -> dict:
