@@ -101,28 +101,20 @@ def write_findings_gpkg(report: Report, path: str | Path) -> list[str]:
     styles = []
     with atomic_path(path, suffix=".tmp.gpkg") as tmp, _unsynced_sqlite():
         tmp.unlink()  # GDAL creates the GeoPackage itself
-        for name, (gdf, st, dim) in layers.items():
-            pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", promote_to_multi=None,
-                                    layer_options={"GEOMETRY_NAME": GEOMETRY_COLUMN, "FID": FID_COLUMN},
-                                    dataset_options=DATASET_OPTIONS)
-            styles.append({
-                "f_table_catalog": "", "f_table_schema": "", "f_table_name": name,
-                "f_geometry_column": GEOMETRY_COLUMN, "styleName": name, "styleQML": qml(st, dim, by_status=True),
-                "styleSLD": sld(st, dim, name, by_status=True), "useAsDefault": True,
-                "description": f"geocheck: {st.label_zh} / {st.label_en}", "owner": "", "ui": None,
-                "update_time": now,
-            })
-        for name, (gdf, st, dim) in context_layers(report).items():
-            pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", promote_to_multi=None,
-                                    layer_options={"GEOMETRY_NAME": GEOMETRY_COLUMN, "FID": FID_COLUMN},
-                                    dataset_options=DATASET_OPTIONS)
-            styles.append({
-                "f_table_catalog": "", "f_table_schema": "", "f_table_name": name,
-                "f_geometry_column": GEOMETRY_COLUMN, "styleName": name, "styleQML": qml(st, dim, labels=False),
-                "styleSLD": sld(st, dim, name), "useAsDefault": True,
-                "description": f"geocheck: {st.label_zh} / {st.label_en}", "owner": "", "ui": None,
-                "update_time": now,
-            })
+        # findings styled by status and labelled by rule code; context in its reference style
+        for by_status, group in ((True, layers), (False, context_layers(report))):
+            for name, (gdf, st, dim) in group.items():
+                pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", promote_to_multi=None,
+                                        layer_options={"GEOMETRY_NAME": GEOMETRY_COLUMN, "FID": FID_COLUMN},
+                                        dataset_options=DATASET_OPTIONS)
+                styles.append({
+                    "f_table_catalog": "", "f_table_schema": "", "f_table_name": name,
+                    "f_geometry_column": GEOMETRY_COLUMN, "styleName": name,
+                    "styleQML": qml(st, dim, by_status=by_status, labels=by_status),
+                    "styleSLD": sld(st, dim, name, by_status=by_status), "useAsDefault": True,
+                    "description": f"geocheck: {st.label_zh} / {st.label_en}", "owner": "", "ui": None,
+                    "update_time": now,
+                })
         pyogrio.write_dataframe(checks_table(report), tmp, layer="checks", driver="GPKG",
                                 dataset_options=DATASET_OPTIONS)
         if styles:
