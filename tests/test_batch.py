@@ -223,7 +223,7 @@ def test_batch_with_reference_layers_writes_html_and_findings(tmp_path):
     assert rows["compliant_town"]["verdict"] == "compliant"
     for name in rows:
         html = (out / name / "report.html").read_text(encoding="utf-8")
-        assert "<html" in html and "data:image/png;base64," in html
+        assert "<html" in html and '<svg xmlns="http://www.w3.org/2000/svg" id="map"' in html  # the inline SVG map
         assert (out / name / "findings.gpkg").stat().st_size > 0
     assert 'href="noncompliant_town/report.html"' in (out / "index.html").read_text(encoding="utf-8")
 

@@ -74,7 +74,7 @@ def conflict_row(c: Conflict, report: Report, lang: str) -> dict:
         "status_label": STATUS[lang][c.check.status],
         "kind": c.style.label(lang),
         "role": role_title(ind.role, lang) if ind.role else "",
-        "layer": _short_source(ind.layer or ""),
+        "layer": _short_source(ind.layer or "") if ind.reference_kind else ind.layer or "",
         "fid": "" if ind.fid is None else str(ind.fid),
         "info": indicator_detail(ind, report, lang),
         "measured": indicator_measure(ind, lang),
