@@ -49,7 +49,7 @@ def test_opinion_has_the_reviewers_sections_in_order(opinion):
     assert headings == ["特色小镇规划成果初审意见（草稿）", "一、项目概况", "二、审查依据", "三、审查结论", "四、问题清单",
                         "五、附图", "六、假设与说明"]
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert "经 geocheck 自动检查，送审成果不符合要求。" in text
+    assert "经 geocheck 自动检查，结论：不符合要求。" in text
     counts = {s: sum(c["status"] == s for c in report["checks"]) for s in ("fail", "warn", "pass", "skip")}
     assert (f"共检查 {len(report['checks'])} 项：不通过 {counts['fail']} 项，警告 {counts['warn']} 项"
             in text)
@@ -118,7 +118,7 @@ def test_docx_written_atomically(compliant_gpkg, tmp_path):
     result = invoke("check", compliant_gpkg, "-p", LENIENT, "-f", "docx", "-o", out)
     assert result.exit_code == 0, result.output
     doc = Document(str(out))
-    assert "经 geocheck 自动检查，送审成果符合要求。" in [p.text for p in doc.paragraphs]
+    assert "经 geocheck 自动检查，结论：符合要求。" in [p.text for p in doc.paragraphs]
     assert "未发现不通过、警告或未执行的检查项。" in [p.text for p in doc.paragraphs]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "compliant.gpkg") == ["op.docx"]
 
@@ -137,5 +137,31 @@ def test_batch_writes_an_opinion_per_submission(tmp_path):
     for name in ("good", "outside"):
         doc = Document(str(tmp_path / "out" / name / "opinion.docx"))
         verdicts[name] = next(p.text for p in doc.paragraphs if p.text.startswith("经 geocheck"))
-    assert verdicts == {"good": "经 geocheck 自动检查，送审成果符合要求。",
-                        "outside": "经 geocheck 自动检查，送审成果不符合要求。"}
+    assert verdicts == {"good": "经 geocheck 自动检查，结论：符合要求。",
+                        "outside": "经 geocheck 自动检查，结论：不符合要求。"}
+
+
+def test_incomplete_verdict_and_not_run_checks_in_every_format(compliant_gpkg, tmp_path):
+    """zhejiang-2015 requires reference layers: without them the checks that need them do not
+    run and the verdict is incomplete (exit 3), said as such in every format, never as compliant."""
+    report = json.loads(invoke("check", compliant_gpkg, "-p", "zhejiang-2015", "-f", "json").stdout)
+    not_run = [c["code"] for c in report["checks"] if c["status"] == "not_run"]
+    assert report["verdict"] == "incomplete" and not_run
+    quiet = invoke("check", compliant_gpkg, "-p", "zhejiang-2015", "-q")
+    assert quiet.exit_code == 3 and quiet.stdout.startswith("未完成 — incomplete: ")
+    assert f"未执行 not_run {len(not_run)}" in quiet.stdout
+    text = invoke("check", compliant_gpkg, "-p", "zhejiang-2015", env={"COLUMNS": "80"}).stdout
+    block = text.split(f"未执行 Not run ({len(not_run)})")[1].split("通过 Pass")[0]
+    assert all(code in block for code in not_run)
+    html_path, docx_path = tmp_path / "r.html", tmp_path / "r.docx"
+    assert invoke("check", compliant_gpkg, "-p", "zhejiang-2015", "-f", "html", "-o", html_path).exit_code == 3
+    html = html_path.read_text(encoding="utf-8")
+    assert 'class="verdict incomplete"' in html and "结论：未完成" in html
+    assert len(re.findall(r'<tr class="check check-not_run"', html)) == len(not_run)
+    assert invoke("check", compliant_gpkg, "-p", "zhejiang-2015", "-f", "docx", "-o", docx_path).exit_code == 3
+    doc = Document(str(docx_path))
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert "经 geocheck 自动检查，结论：未完成。" in paragraphs
+    assert any(p.startswith("部分必需检查未能执行") for p in paragraphs)
+    issues = next(t for t in doc.tables if cells(t)[0][:2] == ["序号", "代码"])
+    assert [r[1] for r in cells(issues)[1:]] == not_run and {r[3] for r in cells(issues)[1:]} == {"未执行"}

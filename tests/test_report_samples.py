@@ -44,7 +44,7 @@ def test_sample_pictures_are_pictures():
 def test_sample_opinion_is_a_word_document_in_chinese():
     doc = Document(str(SAMPLES / "noncompliant_town_opinion.docx"))
     assert doc.paragraphs[0].text == "特色小镇规划成果初审意见（草稿）"
-    assert "经 geocheck 自动检查，送审成果不符合要求。" in [p.text for p in doc.paragraphs]
+    assert "经 geocheck 自动检查，结论：不符合要求。" in [p.text for p in doc.paragraphs]
     assert len(doc.inline_shapes) == 1
 
 

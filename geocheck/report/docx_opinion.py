@@ -33,7 +33,7 @@ TEXT = {
         "overview": "一、项目概况", "basis": "二、审查依据", "conclusion": "三、审查结论", "issues": "四、问题清单",
         "figure": "五、附图", "notes": "六、假设与说明", "no_issues": "未发现不通过、警告或未执行的检查项。",
         "counts": "共检查 {total} 项：不通过 {fail} 项，警告 {warn} 项，未执行 {not_run} 项，通过 {pass} 项，跳过 {skip} 项。",
-        "verdict_line": "经 geocheck 自动检查，送审成果{verdict}。",
+        "verdict_line": "经 geocheck 自动检查，结论：{verdict}。",
         "advice": {"non_compliant": "建议退回修改，逐项落实问题清单中“不通过”项后重新报送。",
                    "incomplete": "部分必需检查未能执行，不能据此认定符合要求，请补齐所需资料后复核。",
                    "compliant": "建议进入下一审查环节；“警告”项请审查人员人工核实。",
