@@ -219,7 +219,7 @@ def indicator_detail(ind: Indicator, report: Report, lang: str) -> str:
     """What the list says about one located finding. English keeps the rule's own detail
     (it names the reference feature and its share); Chinese rebuilds it from the numbers."""
     if lang == "en":
-        return normalise_numbers(ind.info or "")
+        return normalise_numbers((ind.info or "").replace("亩", "mu"))
     w = WORDS["zh"]
     parts = []
     if ind.kind == "invalid_geometry":
