@@ -18,7 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from ..findings import Report, Status
-from .i18n import WORDS, local_time
+from .i18n import OPINION, WORDS, local_time
 from .mapmodel import finding_kinds
 from .raster import map_png
 from .styles import CONTEXT_STYLES, ROLE_STYLES, STATUS_STYLES
@@ -28,28 +28,11 @@ FONT_ZH = "SimSun"  # 宋体: what a review office's Word has; LibreOffice subst
 FONT_HEADING_ZH = "SimHei"
 LISTED = (Status.FAIL, Status.NOT_RUN, Status.WARN)  # the 问题清单, in this order
 
-TEXT = {
-    "zh": {
-        "overview": "一、项目概况", "basis": "二、审查依据", "conclusion": "三、审查结论", "issues": "四、问题清单",
-        "figure": "五、附图", "notes": "六、假设与说明", "no_issues": "未发现不通过、警告或未执行的检查项。",
-        "counts": "共检查 {total} 项：不通过 {fail} 项，警告 {warn} 项，未执行 {not_run} 项，通过 {pass} 项，跳过 {skip} 项。",
-        "verdict_line": "经 geocheck 自动检查，结论：{verdict}。",
-        "advice": {"non_compliant": "建议退回修改，逐项落实问题清单中“不通过”项后重新报送。",
-                   "incomplete": "部分必需检查未能执行，不能据此认定符合要求，请补齐所需资料后复核。",
-                   "compliant": "建议进入下一审查环节；“警告”项请审查人员人工核实。",
-                   "error": "送审成果无法读取或量算，请核对数据后重新报送。"},
-        "rule_sources": "各检查项依据", "located": "问题要素", "caption": "图 1　{c}",
-        "legend": "图例：", "draft": "本意见稿由 geocheck {version} 于 {when} 自动生成，须经审查人员核实后签发。",
-        "none": "无",
-    },
-}
-
-
 def render_docx(report: Report, *, lang: str = "zh", generated: datetime | None = None) -> bytes:
     """The opinion as .docx bytes (Chinese: the document a Chinese review office files)."""
     lang = "zh"
     v = report_view(report, lang)
-    w, t = v["w"], TEXT[lang]
+    w, t = v["w"], OPINION
     doc = Document()
     _fonts(doc)
     sec = doc.sections[0]
@@ -70,7 +53,7 @@ def render_docx(report: Report, *, lang: str = "zh", generated: datetime | None 
                [[l["role"], w["missing"], "", "", ""] if l["missing"]
                 else [l["role"], l["layer"], l["file"], l["source_crs"], str(l["features"])] for l in v["layers"]],
                widths=(2.6, 3.0, 5.4, 4.0, 1.5), size=9)
-        _table(doc, [w["role"], "km²", "亩", "m²", f"{w['geodesic']} m²"],
+        _table(doc, [w["role"], "km²", w["mu"], "m²", f"{w['geodesic']} m²"],
                [[a["role"], w["missing"], "", "", ""] if a["missing"]
                 else [a["role"], a["km2"], a["mu"], a["m2"], a["geodesic_m2"]] for a in v["areas"]],
                widths=(3.3, 3.3, 3.3, 3.3, 3.3))
@@ -101,7 +84,7 @@ def render_docx(report: Report, *, lang: str = "zh", generated: datetime | None 
         listed = sorted((c for c in v["checks"] if Status(c["status"]) in LISTED),
                         key=lambda c: LISTED.index(Status(c["status"])))
         if listed:
-            _table(doc, ["序号", w["code"], w["check"], w["status"], w["measured"], w["threshold"], w["source"]],
+            _table(doc, [t["number"], w["code"], w["check"], w["status"], w["measured"], w["threshold"], w["source"]],
                    [[str(i + 1), c["code"], f"{c['title']}：{c['message']}", c["status_label"], c["measured"],
                      c["threshold"], c["source"]] for i, c in enumerate(listed)],
                    widths=(0.8, 1.7, 4.7, 1.2, 2.8, 2.7, 2.6), size=8.5)
@@ -140,8 +123,8 @@ def _legend(doc, report: Report, lang: str) -> None:
     items = conflicts(report)
     entries = [(st.fill or st.color, st.label_zh) for k, st in (*CONTEXT_STYLES.items(), *ROLE_STYLES.items())
                if report.geometries.get(k) is not None]
-    patterns = {"fail": "实线、交叉斜线", "warn": "虚线、单向斜线", "note": "点线"}
-    entries += [(STATUS_STYLES[s].color, f"{WORDS[lang]['findings_layer']}·{STATUS_STYLES[s].label_zh}（{patterns[s]}）")
+    entries += [(STATUS_STYLES[s].color, f"{WORDS[lang]['findings_layer']}·{STATUS_STYLES[s].label_zh}"
+                                         f"（{OPINION['patterns'][s]}）")
                 for s in STATUS_STYLES if any(c.status == s for c in items)]
     entries += [(st.fill or st.color, st.label_zh) for _, st, _ in finding_kinds(items)]
     per_row = 3
@@ -159,7 +142,7 @@ def _legend(doc, report: Report, lang: str) -> None:
             for run in cells[2 * j + 1].paragraphs[0].runs:
                 run.font.size = Pt(8.5)
     if items:
-        doc.add_paragraph("圆圈内数字为问题要素的编号。").runs[0].font.size = Pt(9)
+        doc.add_paragraph(OPINION["numbers"]).runs[0].font.size = Pt(9)
 
 
 def _fonts(doc) -> None:

@@ -99,6 +99,31 @@ WORDS = {
     },
 }
 
+# The Word opinion (初审意见), which review offices file in Chinese.
+OPINION = {
+    "overview": "一、项目概况", "basis": "二、审查依据", "conclusion": "三、审查结论", "issues": "四、问题清单",
+    "figure": "五、附图", "notes": "六、假设与说明", "no_issues": "未发现不通过、警告或未执行的检查项。",
+    "counts": "共检查 {total} 项：不通过 {fail} 项，警告 {warn} 项，未执行 {not_run} 项，通过 {pass} 项，跳过 {skip} 项。",
+    "verdict_line": "经 geocheck 自动检查，结论：{verdict}。",
+    "advice": {"non_compliant": "建议退回修改，逐项落实问题清单中“不通过”项后重新报送。",
+               "incomplete": "部分必需检查未能执行，不能据此认定符合要求，请补齐所需资料后复核。",
+               "compliant": "建议进入下一审查环节；“警告”项请审查人员人工核实。",
+               "error": "送审成果无法读取或量算，请核对数据后重新报送。"},
+    "rule_sources": "各检查项依据", "located": "问题要素", "caption": "图 1　{c}", "number": "序号",
+    "legend": "图例：", "draft": "本意见稿由 geocheck {version} 于 {when} 自动生成，须经审查人员核实后签发。",
+    "none": "无", "numbers": "圆圈内数字为问题要素的编号。",
+    "patterns": {"fail": "实线、交叉斜线", "warn": "虚线、单向斜线", "note": "点线"},
+}
+
+# The terminal report prints both languages side by side.
+TERMINAL = {
+    "verdict": "结论 verdict", "error": "无法检查 error", "profile": "规则集 profile", "crs": "坐标系 CRS",
+    "measured": "实测 measured", "required": "要求 required", "source": "依据 source",
+    "located": "问题要素 located findings", "areas": "面积 Areas (平面 projected; 椭球 geodesic)",
+    "geodesic": "椭球", "layers": "图层 Layers", "missing": "— 未提交 missing", "features": "要素 features",
+    "note": "注 note",
+}
+
 # GEOS validity reasons (shapely.is_valid_reason), in Chinese.
 GEOS_REASONS_ZH = {
     "Ring Self-intersection": "环自相交", "Self-intersection": "自相交", "Too few points": "点数过少",

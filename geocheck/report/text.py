@@ -16,7 +16,7 @@ from rich.text import Text
 
 from ..findings import Report, Status, Verdict
 from ..roles import ROLES
-from .i18n import (AREA_ROWS, STATUS, STATUS_ORDER, VERDICT, area_text, bilingual_status, bilingual_verdict,
+from .i18n import (AREA_ROWS, STATUS, STATUS_ORDER, TERMINAL as T, VERDICT, area_text, bilingual_status, bilingual_verdict,
                    check_message, crs_text, measured_text, normalise_numbers, num, threshold_text)
 
 STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.WARN: "yellow", Status.SKIP: "dim",
@@ -59,16 +59,16 @@ def quiet_line(report: Report) -> Text:
 
 def print_report(report: Report, console: Console) -> None:
     inputs, prof = report.inputs, report.profile
-    verdict = Text(f"结论 verdict: {bilingual_verdict(report.verdict)}", style=VERDICT_STYLE[report.verdict])
+    verdict = Text(f"{T['verdict']}: {bilingual_verdict(report.verdict)}", style=VERDICT_STYLE[report.verdict])
     console.print(Text(f"geocheck {report.tool_version} — {inputs.get('path')}", style="bold"))
     console.print(verdict)
     if report.error:
-        console.print(Text(f"无法检查 error: {report.error}", style="red"))
+        console.print(Text(f"{T['error']}: {report.error}", style="red"))
         return
     console.print(counts_text(report))
-    console.print(Text(f"规则集 profile: {prof.get('name')} — {prof.get('title_zh')} / {prof.get('title_en')}",
+    console.print(Text(f"{T['profile']}: {prof.get('name')} — {prof.get('title_zh')} / {prof.get('title_en')}",
                        style="dim"))
-    console.print(Text(f"坐标系 CRS: {crs_text(report, 'zh')}", style="dim"))
+    console.print(Text(f"{T['crs']}: {crs_text(report, 'zh')}", style="dim"))
     for status in DETAILED:
         checks = [c for c in report.checks if c.status is status]
         if not checks:
@@ -81,14 +81,14 @@ def print_report(report: Report, console: Console) -> None:
             lines = [Text(check_message(c, "zh")), Text(check_message(c, "en"), style="dim")]
             measured, threshold = measured_text(c, "zh"), threshold_text(c, "zh")
             if measured:
-                lines.append(Text(f"实测 measured: {measured}"))
+                lines.append(Text(f"{T['measured']}: {measured}"))
             if threshold:
-                lines.append(Text(f"要求 required: {threshold}"))
+                lines.append(Text(f"{T['required']}: {threshold}"))
             if c.source:
-                lines.append(Text(f"依据 source: {normalise_numbers(c.source)}", style="dim"))
+                lines.append(Text(f"{T['source']}: {normalise_numbers(c.source)}", style="dim"))
             located = sum(1 for f in c.features if f.geometry is not None and not f.geometry.is_empty)
             if located:
-                lines.append(Text(f"问题要素 located findings: {located}", style="dim"))
+                lines.append(Text(f"{T['located']}: {located}", style="dim"))
             console.print(Padding(Group(*lines), (0, 0, 0, INDENT), expand=False))
     console.print()
     for status in (Status.PASS, Status.SKIP):
@@ -97,23 +97,23 @@ def print_report(report: Report, console: Console) -> None:
             console.print(Text.assemble((f"{STATUS['zh'][status]} {STATUS['en'][status]} ({len(checks)}): ",
                                          STATUS_STYLE[status]), " ".join(c.code for c in checks)))
     console.print()
-    console.print(Text("面积 Areas (平面 projected; 椭球 geodesic)", style="bold"))
+    console.print(Text(T["areas"], style="bold"))
     m = report.measurements
     for role, key in AREA_ROWS:
         value, geodesic = m.get(f"{key}_m2"), m.get(f"{key}_geodesic_m2")
         label = f"{ROLES[role].title_zh} {ROLES[role].title_en}"
-        text = area_text(value, "zh") if value is not None else "— 未提交 missing"
+        text = area_text(value, "zh") if value is not None else T["missing"]
         if geodesic is not None:
-            text += f"; 椭球 {num(geodesic)} m²"
+            text += f"; {T['geodesic']} {num(geodesic)} m²"
         console.print(Padding(Text(f"{label}: {text}"), (0, 0, 0, 2), expand=False))
-    console.print(Text("图层 Layers", style="bold"))
+    console.print(Text(T["layers"], style="bold"))
     for key, info in inputs.get("roles", {}).items():
         label = f"{ROLES[key].title_zh} {ROLES[key].title_en}"
-        text = "— 未提交 missing" if info is None else \
-            f"{info['layer']} ({info['file']}, {info['source_crs']}, {info['feature_count']} 要素 features)"
+        text = T["missing"] if info is None else \
+            f"{info['layer']} ({info['file']}, {info['source_crs']}, {info['feature_count']} {T['features']})"
         console.print(Padding(Text(f"{label}: {text}"), (0, 0, 0, 2), expand=False))
     for note in report.notes:
-        console.print(Text(f"注 note: {normalise_numbers(note['zh'])}", style="yellow"))
+        console.print(Text(f"{T['note']}: {normalise_numbers(note['zh'])}", style="yellow"))
         console.print(Padding(Text(normalise_numbers(note["en"]), style="dim"), (0, 0, 0, INDENT), expand=False))
     console.print(verdict)
 
