@@ -86,7 +86,7 @@ WORDS = {
                   "geodesic areas are on the CGCS2000 ellipsoid.",
         "figure": "Figure",
         "overview_caption": "Planned area, construction zone, core area, urban-design area, reference layers and findings",
-        "mu": "mu", "legend": "Legend", "zoom_in": "Zoom in", "zoom_out": "Zoom out", "zoom_home": "Whole town",
+        "mu": "mu (亩)", "legend": "Legend", "zoom_in": "Zoom in", "zoom_out": "Zoom out", "zoom_home": "Whole town",
         "map_help": "Wheel to zoom, drag to pan; tick a legend entry to show or hide its layer.",
         "findings_layer": "Findings", "numbers_layer": "Finding numbers", "context": "Reference layers near the town",
         "reference": "Reference feature", "of_role": "of the {role}", "outside_of": "outside the {cover}",

@@ -54,7 +54,7 @@ def render_markdown(report: Report, *, lang: str = "zh") -> str:
                   [[c["code"], c["title"], c["status_label"], c["measured"], c["threshold"], c["message"], c["source"]]
                    for c in v["checks"]])
     out += [f"## {md_escape(w['areas'])}", ""]
-    out += _table([w["role"], "km²", f"{w['mu']} (亩)", "m²", f"{w['geodesic']} m²"],
+    out += _table([w["role"], "km²", w["mu"], "m²", f"{w['geodesic']} m²"],
                   [[a["role"], w["missing"], "", "", ""] if a["missing"]
                    else [a["role"], a["km2"], a["mu"], a["m2"], a["geodesic_m2"]] for a in v["areas"]])
     out += [f"## {md_escape(w['layers'])}", ""]
