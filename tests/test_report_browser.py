@@ -75,6 +75,7 @@ def test_wheel_zooms_about_the_cursor_and_drag_pans(sample_page, tmp_path):
         for _ in range(4):
             b.wheel(*cursor, -120)
         zoomed = b.evaluate(VIEWBOX)
+        hatch = b.evaluate("document.querySelector('#map > defs > pattern').getAttribute('patternTransform')")
         scale_after = b.evaluate("document.querySelector('#scalebar text:last-of-type').textContent")
         b.drag((x, y), (x + 200, y))
         panned = b.evaluate(VIEWBOX)
@@ -83,6 +84,8 @@ def test_wheel_zooms_about_the_cursor_and_drag_pans(sample_page, tmp_path):
     # the point under the cursor stays under it
     assert zoomed[0] + zoomed[2] * 0.25 == pytest.approx(fx, abs=home[2] * 0.005)
     assert scale_after != scale_before  # the scale bar follows the zoom
+    k = float(re.search(r"scale\(([\d.]+)\)", hatch).group(1))
+    assert k == pytest.approx(0.8 ** 4, rel=1e-3)  # hatches keep their spacing on screen
     # dragging 200 px right moves the view left by 200 px worth of metres
     assert panned[2] == zoomed[2] and panned[0] == pytest.approx(zoomed[0] - 200 * zoomed[2] / rect[2], rel=0.02)
 

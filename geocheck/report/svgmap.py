@@ -205,7 +205,7 @@ def hatch_pattern(pid: str, st: Style, size: float) -> str:
         body = {"-": hz, "+": v + hz, "x": v + hz}.get(ch, v)
     angle = {"/": 45, "\\": -45, "x": 45}.get(ch, 0)
     return (f'<pattern id="{pid}" patternUnits="userSpaceOnUse" width="{size:.4g}" height="{size:.4g}" '
-            f'patternTransform="rotate({angle})">{body}</pattern>')
+            f'patternTransform="rotate({angle})" data-angle="{angle}">{body}</pattern>')
 
 
 def _corner(view, px: float) -> str:

@@ -30,7 +30,11 @@
   function show(v) {
     view = v;
     svg.setAttribute("viewBox", v.map(function (n) { return n.toFixed(2); }).join(" "));
-    var px = perPixel();
+    var px = perPixel(), k = view[2] / home[2];
+    // hatches keep their on-screen spacing at any zoom
+    svg.querySelectorAll("#map > defs > pattern").forEach(function (p) {
+      p.setAttribute("patternTransform", "rotate(" + p.dataset.angle + ") scale(" + k + ")");
+    });
     svg.querySelectorAll(".px").forEach(function (g) {
       if (g.id === "scalebar") {
         g.setAttribute("transform", "translate(" + (view[0] + 16 * px) + " " + (view[1] + view[3] - 16 * px) + ") scale(" + px + ")");
