@@ -132,13 +132,8 @@ def sample_town_with_references():
     from geocheck.config import load_config
     from geocheck.references import collect_specs
 
-    specs = collect_specs((), load_config(REPO / "sample_data" / "geocheck.toml"))
-    cwd = os.getcwd()
-    os.chdir(REPO)  # the config names its layers relative to the repository
-    try:
-        return geocheck.check(REPO / "sample_data" / "noncompliant_town", profile="zhejiang-2015", references=specs)
-    finally:
-        os.chdir(cwd)
+    specs = collect_specs((), load_config(REPO / "sample_data" / "geocheck.toml"))  # paths relative to the file
+    return geocheck.check(REPO / "sample_data" / "noncompliant_town", profile="zhejiang-2015", references=specs)
 
 
 class Browser:
