@@ -165,3 +165,13 @@ def test_incomplete_verdict_and_not_run_checks_in_every_format(compliant_gpkg, t
     assert any(p.startswith("部分必需检查未能执行") for p in paragraphs)
     issues = next(t for t in doc.tables if cells(t)[0][:2] == ["序号", "代码"])
     assert [r[1] for r in cells(issues)[1:]] == not_run and {r[3] for r in cells(issues)[1:]} == {"未执行"}
+
+
+def test_opinion_of_a_submission_that_could_not_be_checked():
+    from geocheck.findings import Report
+    from geocheck.report import render_docx
+
+    doc = Document(io.BytesIO(render_docx(Report.failed("0.1", "坏.gpkg", "cannot open <b>"))))
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert "经 geocheck 自动检查，结论：无法检查。" in paragraphs and "cannot open <b>" in paragraphs
+    assert "送审成果无法读取或量算，请核对数据后重新报送。" in paragraphs and not doc.inline_shapes
