@@ -55,6 +55,10 @@ def test_report_fits_80_columns_on_a_terminal_failures_first_in_colour():
     lines = ANSI.sub("", out).splitlines()
     too_wide = [line for line in lines if cell_len(line) > 80]
     assert too_wide == [], too_wide
+    # a number is never cut from its unit or its digit groups at a line end
+    text = "\n".join(lines)
+    assert not re.search(r"\d\n\s*(m|m²|km²|亩|米|\d{3})\b", text)
+    assert "110\u00a0m、县级 110\u00a0m" in text or "110\u00a0m" in text
     # the verdict on top and at the end; failures, then warnings, then one line of passes
     assert lines[1].startswith("结论 verdict: 不符合要求") and lines[-1] == lines[1]
     heads = [i for i, line in enumerate(lines) if re.match(r"^(不通过 Fail|警告 Warning|通过 Pass) \(\d+\)", line)]

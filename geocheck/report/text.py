@@ -10,8 +10,8 @@ import io
 import re
 import shutil
 
-from rich.console import Console, Group
-from rich.padding import Padding
+from rich.cells import cell_len
+from rich.console import Console
 from rich.text import Text
 
 from ..findings import Report, Status, Verdict
@@ -57,6 +57,37 @@ def quiet_line(report: Report) -> Text:
     return line
 
 
+# Where a line may break: at a plain space, or beside a CJK character (not before closing
+# punctuation). Never at a no-break space, so a number stays with its unit and its digit groups.
+_ATOM = re.compile(r" +|[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef][，。、；：）》」’”！？%]*"
+                   r"|[^ \u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]+")
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` terminal cells."""
+    lines, line, gap = [], "", ""
+    for atom in _ATOM.findall(text):
+        if atom.startswith(" "):
+            gap = " " if line else ""
+            continue
+        if line and cell_len(line + gap + atom) > width:
+            lines.append(line)
+            line, gap = "", ""
+        while cell_len(atom) > width:  # longer than a line (a path): cut it
+            cut = max(i for i in range(1, len(atom) + 1) if cell_len(atom[:i]) <= width)
+            lines.append(atom[:cut])
+            atom = atom[cut:]
+        line += gap + atom
+        gap = ""
+    return lines + [line] if line or not lines else lines
+
+
+def say(console: Console, text: str, style: str | None = None, indent: int = 0) -> None:
+    """A paragraph wrapped to the console's width, every line indented by `indent`."""
+    for line in wrap(text, console.width - indent):
+        console.print(Text(" " * indent + line, style=style or ""), no_wrap=True, overflow="ignore")
+
+
 def print_report(report: Report, console: Console) -> None:
     inputs, prof = report.inputs, report.profile
     verdict = Text(f"{T['verdict']}: {bilingual_verdict(report.verdict)}", style=VERDICT_STYLE[report.verdict])
@@ -66,9 +97,8 @@ def print_report(report: Report, console: Console) -> None:
         console.print(Text(f"{T['error']}: {report.error}", style="red"))
         return
     console.print(counts_text(report))
-    console.print(Text(f"{T['profile']}: {prof.get('name')} — {prof.get('title_zh')} / {prof.get('title_en')}",
-                       style="dim"))
-    console.print(Text(f"{T['crs']}: {crs_text(report, 'zh')}", style="dim"))
+    say(console, f"{T['profile']}: {prof.get('name')} — {prof.get('title_zh')} / {prof.get('title_en')}", "dim")
+    say(console, f"{T['crs']}: {crs_text(report, 'zh')}", "dim")
     for status in DETAILED:
         checks = [c for c in report.checks if c.status is status]
         if not checks:
@@ -78,18 +108,18 @@ def print_report(report: Report, console: Console) -> None:
                            style=STATUS_STYLE[status]))
         for c in checks:
             console.print(Text.assemble((f"{c.code} ", STATUS_STYLE[status]), (c.title_zh, "bold"), f" {c.title_en}"))
-            lines = [Text(check_message(c, "zh")), Text(check_message(c, "en"), style="dim")]
+            say(console, check_message(c, "zh"), indent=INDENT)
+            say(console, check_message(c, "en"), "dim", INDENT)
             measured, threshold = measured_text(c, "zh"), threshold_text(c, "zh")
             if measured:
-                lines.append(Text(f"{T['measured']}: {measured}"))
+                say(console, f"{T['measured']}: {measured}", indent=INDENT)
             if threshold:
-                lines.append(Text(f"{T['required']}: {threshold}"))
+                say(console, f"{T['required']}: {threshold}", indent=INDENT)
             if c.source:
-                lines.append(Text(f"{T['source']}: {normalise_numbers(c.source)}", style="dim"))
+                say(console, f"{T['source']}: {normalise_numbers(c.source)}", "dim", INDENT)
             located = sum(1 for f in c.features if f.geometry is not None and not f.geometry.is_empty)
             if located:
-                lines.append(Text(f"{T['located']}: {located}", style="dim"))
-            console.print(Padding(Group(*lines), (0, 0, 0, INDENT), expand=False))
+                say(console, f"{T['located']}: {located}", "dim", INDENT)
     console.print()
     for status in (Status.PASS, Status.SKIP):
         checks = [c for c in report.checks if c.status is status]
@@ -105,16 +135,16 @@ def print_report(report: Report, console: Console) -> None:
         text = area_text(value, "zh") if value is not None else T["missing"]
         if geodesic is not None:
             text += f"; {T['geodesic']} {num(geodesic)} m²"
-        console.print(Padding(Text(f"{label}: {text}"), (0, 0, 0, 2), expand=False))
+        say(console, f"{label}: {text}", indent=2)
     console.print(Text(T["layers"], style="bold"))
     for key, info in inputs.get("roles", {}).items():
         label = f"{ROLES[key].title_zh} {ROLES[key].title_en}"
         text = T["missing"] if info is None else \
             f"{info['layer']} ({info['file']}, {info['source_crs']}, {info['feature_count']} {T['features']})"
-        console.print(Padding(Text(f"{label}: {text}"), (0, 0, 0, 2), expand=False))
+        say(console, f"{label}: {text}", indent=2)
     for note in report.notes:
-        console.print(Text(f"{T['note']}: {normalise_numbers(note['zh'])}", style="yellow"))
-        console.print(Padding(Text(normalise_numbers(note["en"]), style="dim"), (0, 0, 0, INDENT), expand=False))
+        say(console, f"{T['note']}: {normalise_numbers(note['zh'])}", "yellow")
+        say(console, normalise_numbers(note["en"]), "dim", INDENT)
     console.print(verdict)
 
 
