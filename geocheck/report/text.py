@@ -16,7 +16,7 @@ from rich.text import Text
 
 from ..findings import Report, Status, Verdict
 from ..roles import ROLES
-from .i18n import (AREA_ROWS, STATUS, STATUS_ORDER, TERMINAL as T, VERDICT, area_text, bilingual_status, bilingual_verdict,
+from .i18n import (AREA_ROWS, NBSP, STATUS, STATUS_ORDER, TERMINAL as T, VERDICT, area_text, bilingual_status, bilingual_verdict,
                    check_message, crs_text, measured_text, normalise_numbers, num, threshold_text)
 
 STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.WARN: "yellow", Status.SKIP: "dim",
@@ -134,7 +134,7 @@ def print_report(report: Report, console: Console) -> None:
         label = f"{ROLES[role].title_zh} {ROLES[role].title_en}"
         text = area_text(value, "zh") if value is not None else T["missing"]
         if geodesic is not None:
-            text += f"; {T['geodesic']} {num(geodesic)} m²"
+            text += f"; {T['geodesic']} {num(geodesic)}{NBSP}m²"
         say(console, f"{label}: {text}", indent=2)
     console.print(Text(T["layers"], style="bold"))
     for key, info in inputs.get("roles", {}).items():
