@@ -59,7 +59,8 @@ def render_map(report: Report, lang: str) -> SvgMap:
         if lay.id.startswith("ctx-"):
             geom = shapely.clip_by_rect(geom, minx - margin, miny - margin, maxx + margin, maxy + margin)
             geom = shapely.simplify(geom, px / 2, preserve_topology=True)
-        out.append(f'<g id="layer-{lay.id}" class="layer">{_shape(geom, lay.style, origin, px, pattern=_pattern_id(lay.style))}</g>')
+        body = _shape(geom, lay.style, origin, px, pattern=_pattern_id(lay.style))
+        out.append(f'<g id="layer-{lay.id}" class="layer">{body}</g>')
     by_status: dict[str, list[str]] = {}
     for c in sorted(items, key=lambda c: -c.indicator.geometry.area):  # small ones drawn on top
         by_status.setdefault(c.status, []).append(_finding(c, origin, px, lang))

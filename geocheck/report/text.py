@@ -16,8 +16,8 @@ from rich.text import Text
 
 from ..findings import Report, Status, Verdict
 from ..roles import ROLES
-from .i18n import (AREA_ROWS, NBSP, STATUS, STATUS_ORDER, TERMINAL as T, VERDICT, area_text, bilingual_status, bilingual_verdict,
-                   check_message, crs_text, measured_text, normalise_numbers, num, threshold_text)
+from .i18n import (AREA_ROWS, NBSP, STATUS, STATUS_ORDER, TERMINAL as T, VERDICT, area_text, bilingual_status,
+                   bilingual_verdict, check_message, crs_text, measured_text, normalise_numbers, num, threshold_text)
 
 STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.WARN: "yellow", Status.SKIP: "dim",
                 Status.NOT_RUN: "bold magenta"}

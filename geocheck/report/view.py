@@ -93,7 +93,8 @@ def _short_source(layer: str) -> str:
 def _layer_row(role: str, info: dict | None, lang: str) -> dict:
     row = {"role": role_title(role, lang), "missing": info is None}
     if info:
-        row.update(layer=info.get("layer", ""), file=info.get("file", ""), source_crs=source_crs_text(info.get("source_crs", ""), lang),
+        row.update(layer=info.get("layer", ""), file=info.get("file", ""),
+                   source_crs=source_crs_text(info.get("source_crs", ""), lang),
                    features=info.get("feature_count", ""), crs_assumed=bool(info.get("crs_assumed")))
     return row
 
