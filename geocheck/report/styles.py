@@ -51,28 +51,26 @@ ROLE_STYLES: dict[str, Style] = {
     "core": Style("核心区", "Core area", "#5b2c83", "#9b7cc4", 0.55, hatch="..", width=1.4),
 }
 
-# Indicator geometries (conflicts), by style key.
+# Indicator geometries (findings), by style key: their fill (the outline and hatch follow the
+# check's status, STATUS_STYLES).
 KIND_STYLES: dict[str, Style] = {
     "outside_boundary": Style("规划范围外的建设用地", "Construction outside planned area",
-                              "#c0001a", "#ff4d5e", 0.6, hatch="////", width=1.6),
+                              "#c0001a", "#ff4d5e", 0.6, width=1.6),
     "gap": Style("连片间隙", "Contiguity gap", "#d4006a", width=3.0, dash=True),
     "uncovered_core": Style("核心区未覆盖城市设计", "Core without urban design",
-                            "#00798c", "#4fd1e6", 0.6, hatch="xx", width=1.6),
+                            "#00798c", "#4fd1e6", 0.6, width=1.6),
     "invalid_geometry": Style("无效几何位置", "Invalid geometry", "#000000", "#ffde00", 1.0, marker="X", width=1.0),
-    "overlap": Style("与管控底线重叠", "Overlap with a constraint layer", "#b2001e", "#e8384f", 0.6,
-                     hatch="\\\\", width=1.6),
-    "ecological_red_line": Style("占用生态保护红线", "On ecological red line", "#8b0000", "#e41a1c", 0.65,
-                                 hatch="\\\\\\", width=1.8),
-    "basic_farmland": Style("占用永久基本农田", "On permanent basic farmland", "#7a5c00", "#ffd21f", 0.75,
-                            hatch="||", width=1.8),
+    "overlap": Style("与管控底线重叠", "Overlap with a constraint layer", "#b2001e", "#e8384f", 0.6, width=1.6),
+    "ecological_red_line": Style("占用生态保护红线", "On ecological red line", "#8b0000", "#e41a1c", 0.65, width=1.8),
+    "basic_farmland": Style("占用永久基本农田", "On permanent basic farmland", "#7a5c00", "#ffd21f", 0.75, width=1.8),
     "urban_development_boundary": Style("城镇开发边界外建设", "Outside urban development boundary",
-                                        "#a04000", "#ff8c1a", 0.6, hatch="--", width=1.6),
+                                        "#a04000", "#ff8c1a", 0.6, width=1.6),
     "heritage_protection_range": Style("文物保护范围内建设", "In heritage protection range",
-                                       "#4a0072", "#b15bd6", 0.65, hatch="++", width=1.8),
+                                       "#4a0072", "#b15bd6", 0.65, width=1.8),
     "heritage_control_zone": Style("文物建设控制地带内建设", "In heritage construction-control zone",
-                                   "#6a3d9a", "#d4b0ea", 0.6, hatch="..", width=1.6),
+                                   "#6a3d9a", "#d4b0ea", 0.6, width=1.6),
     "heritage_points": Style("文物保护单位（假定缓冲区）内建设", "Within an assumed heritage buffer",
-                             "#4a0072", "#c88ee0", 0.6, hatch="++", marker="*", width=1.6),
+                             "#4a0072", "#c88ee0", 0.6, marker="*", width=1.6),
 }
 
 # Reference layers drawn as context under the town (clipped to a margin around it).
@@ -104,7 +102,7 @@ def status_class(status: Status) -> str:
     return {Status.FAIL: "fail", Status.WARN: "warn"}.get(status, "note")
 
 
-DEFAULT_STYLE = Style("其他问题", "Other finding", "#c2185b", "#f06292", 0.55, hatch="xx", width=1.6)
+DEFAULT_STYLE = Style("其他问题", "Other finding", "#c2185b", "#f06292", 0.55, width=1.6)
 
 
 def style_key(ind: Indicator) -> str:
