@@ -180,7 +180,8 @@ class Report:
     checks: list[CheckResult]
     notes: list[dict] = field(default_factory=list)  # assumptions made ({"zh":…, "en":…})
     error: str | None = None  # set when the submission could not be checked at all
-    # The role layers' dissolved geometries in the target CRS, for maps (never serialised).
+    # For maps, never serialised: the role layers' dissolved geometries (by role) and the reference
+    # features near the town (by reference kind), in the target CRS.
     geometries: dict[str, BaseGeometry] = field(default_factory=dict, repr=False, compare=False)
 
     @property
