@@ -226,3 +226,15 @@ def test_markdown_escape_keeps_tables_intact():
     assert md_escape("a|b\nc") == "a\\|b c"
     assert md_escape("*x* [l](u) `c`") == "\\*x\\* \\[l\\](u) \\`c\\`"
     assert md_escape("# h", block=True) == "\\# h" and md_escape("# h") == "# h"
+
+
+def test_status_styles_stay_apart_in_greyscale():
+    """On a greyscale print fail, warn and note still differ: in grey level and in pattern."""
+    def grey(hex_colour):  # ITU-R BT.601 luma, as a greyscale printer driver converts
+        r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+        return 0.299 * r + 0.587 * g + 0.114 * b
+
+    fail, warn, note = (STATUS_STYLES[s] for s in ("fail", "warn", "note"))
+    levels = sorted(grey(s.color) for s in (fail, warn, note))
+    assert min(b - a for a, b in zip(levels, levels[1:])) > 15
+    assert len({fail.hatch, warn.hatch, note.hatch}) == 3 and len({fail.dasharray, warn.dasharray, note.dasharray}) == 3
