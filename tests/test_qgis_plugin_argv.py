@@ -55,6 +55,7 @@ def test_paths_are_single_items_without_quoting():
 
 @pytest.mark.parametrize("report, fmt", [("/o/r.html", "html"), ("/o/r.HTM", "html"),
                                          ("/o/r.json", "json"), ("/o/r.txt", "text"), ("/o/r.md", "markdown"),
+                                         ("/o/初审意见.docx", "docx"),
                                          ("/o/r", "html")])
 def test_report_format_follows_the_extension(report, fmt):
     assert gc.check_argv(EXE, "/d/t.gpkg", report=report)[-4:] == ["--format", fmt, "-o", report]

@@ -28,7 +28,7 @@ REFERENCE_KINDS = {
 LANGS = ["zh", "en"]  # enum index 0 of the dialog's list means "geocheck's default": no --lang
 
 # Report file extension → geocheck --format (anything else: html).
-REPORT_FORMATS = {".json": "json", ".txt": "text", ".md": "markdown"}
+REPORT_FORMATS = {".json": "json", ".txt": "text", ".md": "markdown", ".docx": "docx"}
 
 
 def lang_value(index: int) -> str | None:

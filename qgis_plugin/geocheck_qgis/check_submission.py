@@ -78,7 +78,7 @@ class CheckSubmission(GeocheckAlgorithm):
         self.add_lang_param()
         self.addParameter(QgsProcessingParameterFileDestination(
             "REPORT", self.tr("Report"),
-            fileFilter="HTML (*.html);;JSON (*.json);;Markdown (*.md);;Text (*.txt)",
+            fileFilter="HTML (*.html);;Word 初审意见 (*.docx);;JSON (*.json);;Markdown (*.md);;Text (*.txt)",
             optional=True, createByDefault=True))
         self.addParameter(QgsProcessingParameterFileDestination(
             "FINDINGS", self.tr("Findings GeoPackage"), fileFilter="GeoPackage (*.gpkg)",
