@@ -12,13 +12,14 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import CRS
 from pyproj.exceptions import ProjError
 from shapely.geometry.base import BaseGeometry
 
 from . import crs as crs_mod
 from .errors import CRSError, InputError, RoleError
-from .geometry import GeodesicMeter, dissolve, non_finite, repair
+from .geometry import GeodesicMeter, dissolve, non_finite, repair_all
 from .roles import ROLES, assign_roles
 from .sources import LayerRef, list_layers, load_layer
 
@@ -56,6 +57,7 @@ class Submission:
     crs_chosen_by: str
     meter: GeodesicMeter
     notes: list[dict] = field(default_factory=list)
+    parcels: object = None  # geocheck.parcels.ParcelMeasurement, measured once by api.check
 
     def geometry(self, role: str) -> BaseGeometry | None:
         layer = self.roles.get(role)
@@ -89,11 +91,11 @@ def open_submission(
         gdf = loaded.frame
         if len(gdf) == 0:
             raise InputError(f"layer '{ref.name}' ({ROLES[role].title_zh}) has no features", ref.file)
-        bad = non_finite(gdf.geometry)
+        bad = non_finite(gdf.geometry.values)
         if bad:
             raise InputError(f"layer '{ref.name}': feature {gdf.index[bad[0]]} has NaN or infinite coordinates"
                              f"{f' (and {len(bad) - 1} more)' if len(bad) > 1 else ''}", ref.file)
-        present = [g is not None and not g.is_empty for g in gdf.geometry]
+        present = ~(shapely.is_missing(gdf.geometry.values) | shapely.is_empty(gdf.geometry.values))
         if not any(present):
             raise InputError(f"layer '{ref.name}' ({ROLES[role].title_zh}) has only empty geometries", ref.file)
         notes.extend(loaded.notes)
@@ -146,18 +148,19 @@ def _prepare(role, ref, gdf, assumed, target_crs, meter, read_issues=None) -> Ro
         projected = gdf.to_crs(target_crs)
     except (ProjError, ValueError) as exc:
         raise CRSError(f"layer '{ref.name}' cannot be transformed to {crs_mod.crs_label(target_crs)} ({exc})", ref.file) from None
-    repaired = [repair(g) for g in projected.geometry]
+    originals = np.asarray(projected.geometry.values, dtype=object)
+    fixed, reasons = repair_all(originals)
     features = gpd.GeoDataFrame(
         {
             # A ring stored unclosed was closed while reading: still an invalid input feature.
             # object dtype keeps None as None (pandas would make a missing string NaN, which is truthy).
             "invalid_reason": pd.Series([(read_issues or {}).get(fid) or reason
-                                         for fid, (_, reason) in zip(projected.index, repaired)],
+                                         for fid, reason in zip(projected.index, reasons)],
                                         index=projected.index, dtype=object),
-            "geometry_note": pd.Series([_geometry_note(g, fixed) for g, (fixed, _) in
-                                        zip(projected.geometry, repaired)], index=projected.index, dtype=object),
+            "geometry_note": pd.Series([_geometry_note(g, f) for g, f in zip(originals, fixed)],
+                                       index=projected.index, dtype=object),
         },
-        geometry=[g for g, _ in repaired],
+        geometry=fixed,
         crs=target_crs,
         index=projected.index,
     )

@@ -11,6 +11,7 @@ from rich.text import Text
 from ..findings import Report, Status, Verdict
 from ..roles import ROLES
 from ..units import format_area, group_digits
+from .landuse import print_landuse
 from .i18n import AREA_ROWS, bilingual_status, bilingual_verdict, measured_text, threshold_text
 
 STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.WARN: "yellow", Status.SKIP: "dim",
@@ -57,6 +58,7 @@ def print_report(report: Report, console: Console) -> None:
             areas.add_row(f"{ROLES[name].title_zh} {ROLES[name].title_en}", format_area(value),
                           group_digits(geodesic) if geodesic is not None else "—")
         console.print(areas)
+        print_landuse(report, console)
         checks = Table(title="检查 Checks", title_justify="left")
         for col in ("代码 code", "检查 check", "结果 status", "实测 measured", "阈值 threshold"):
             checks.add_column(col, overflow="fold")

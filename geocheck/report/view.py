@@ -13,6 +13,7 @@ from ..findings import Indicator, Report
 from ..units import format_area, group_digits, km2, mu
 from .i18n import (AREA_ROWS, STATUS, VERDICT, WORDS, check_lang, check_message, check_title,
                    crs_text, measured_text, role_title, threshold_text)
+from .landuse import landuse_view
 from .maps import Conflict, conflicts
 from .styles import style_for
 
@@ -61,6 +62,7 @@ def report_view(report: Report, lang: str) -> dict:
         ],
         "conflicts": [conflict_row(c, lang) for c in conflicts(report)],
         "notes": [n.get(lang) or n.get("en", "") for n in report.notes],
+        "landuse": landuse_view(report, lang),  # None without a parcel layer
     }
 
 
