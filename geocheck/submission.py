@@ -20,7 +20,10 @@ from shapely.geometry.base import BaseGeometry
 from . import crs as crs_mod
 from .errors import CRSError, InputError, RoleError
 from .geometry import GeodesicMeter, dissolve, non_finite, repair_all
+from .parcels.cad import code_layers, load_code_layers
 from .roles import ROLES, assign_roles
+
+CODE_LAYERS = object()  # the parcels role's "layer" when it is assembled from CAD layers named by code
 from .sources import LayerRef, list_layers, load_layer
 
 
@@ -78,7 +81,11 @@ def open_submission(
     """
     path = Path(path)
     layers = list_layers(path, encoding_option=encoding)
-    assignment = assign_roles([l.name for l in layers], role_layers or {}, str(path))
+    # 控规 parcels drawn on one CAD layer per land-use class are read together as one layer.
+    by_code = {} if (role_layers or {}).get("parcels") else code_layers(layers)
+    assignment = assign_roles([l.name for l in layers if l.name not in by_code], role_layers or {}, str(path))
+    if by_code and assignment.get("parcels") is None:
+        assignment["parcels"] = CODE_LAYERS
     by_name = {l.name: l for l in layers}
     raw: dict[str, tuple[LayerRef, gpd.GeoDataFrame, bool]] = {}
     notes: list[dict] = []
@@ -86,8 +93,8 @@ def open_submission(
     for role, name in assignment.items():
         if name is None:
             continue
-        ref = by_name[name]
-        loaded = load_layer(ref)
+        ref, loaded = (load_code_layers(layers, by_code) if name is CODE_LAYERS
+                       else (by_name[name], load_layer(by_name[name])))
         gdf = loaded.frame
         if len(gdf) == 0:
             raise InputError(f"layer '{ref.name}' ({ROLES[role].title_zh}) has no features", ref.file)

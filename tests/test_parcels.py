@@ -335,6 +335,27 @@ def test_dxf_hatches_with_text_labels(tmp_path):
     assert p["fields"]["code"]["by"] == "cad_text"
 
 
+def test_dxf_hatches_with_a_cad_layer_per_code(tmp_path):
+    ezdxf = pytest.importorskip("ezdxf")
+    doc = ezdxf.new("R2010")
+    doc.header["$DWGCODEPAGE"] = "ANSI_936"
+    msp = doc.modelspace()
+    for geom, layer in [(rect(0, 0, 2000, 1000), "规划范围"), (rect(0, 0, 1000, 1000), "建设用地")] + [
+            (g, f"地块-{a['YDYHFLDM']}") for g, a in strip_parcels(310)]:
+        msp.add_hatch(dxfattribs={"layer": layer}).paths.add_polyline_path(list(geom.exterior.coords)[:-1],
+                                                                            is_closed=True)
+    msp.add_text("图框", dxfattribs={"layer": "A1"}).set_placement((X0, Y0))  # a sheet layer, not a class
+    path = tmp_path / "plan.dxf"
+    doc.saveas(path)
+    report = geocheck.check(path, profile="national-2021", assume_crs=CRS)
+    p = report.measurements["parcels"]
+    assert p["fields"]["code"] == {"field": "CAD图层代码", "by": "cad_layer"}
+    assert p["parcel_count"] == 4 and p["unresolved_count"] == 0
+    assert report.check("GC641").measured["value"] == pytest.approx(31.0)
+    assert report.check("GC641").status.value == "fail"
+    assert any("地块-070102" in n["en"] for n in report.notes)
+
+
 # ---------------------------------------------------------------- CLI, config, findings GeoPackage
 def test_cli_parcels_option_and_findings_layers(tmp_path):
     gpkg = town(tmp_path / "t.gpkg", flawed_parcels(), layer="KZ_LAYER")

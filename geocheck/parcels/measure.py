@@ -16,7 +16,7 @@ from shapely.geometry.base import BaseGeometry
 
 from . import codes as codes_mod
 from ..geometry import coverage_invalid_edges
-from .cad import CAD_TEXT, cad_labels
+from .cad import CAD_LAYER_CODE, CAD_TEXT, cad_labels
 from .fields import AREA_UNITS, INDICATORS, FieldMap, map_fields
 
 GROUPS = ("construction", "residential", "green")
@@ -102,6 +102,8 @@ def measure_parcels(layer, landuse: dict, field_overrides: dict | None = None, *
     """Measure a parcels RoleLayer (geocheck.submission) under a profile's `[landuse]` table."""
     feats = layer.features
     fmap = map_fields(list(feats.columns), field_overrides, source=source)
+    if fmap.get("code") is None and CAD_LAYER_CODE in feats.columns:
+        fmap.fields["code"], fmap.by["code"] = CAD_LAYER_CODE, "cad_layer"
     if fmap.get("code") is None and fmap.get("name") is None:
         labels = cad_labels(layer)  # a DXF carries codes as text labels inside the hatches
         if labels is not None:

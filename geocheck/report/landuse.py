@@ -14,7 +14,7 @@ WORDS = {
            "m2": "面积 m²", "share_cons": "占建设用地", "share_total": "占地块总面积", "construction": "建设用地",
            "residential": "住宅用地占建设用地", "green": "绿地与开敞空间占建设用地",
            "cover": "绿化覆盖率（估算，仅供参考，不作判定）", "fields": "字段对应", "purpose": "用途",
-           "field": "字段", "by": "来源", "config": "配置指定", "alias": "按常用字段名识别", "cad_text": "CAD 图块内文字", "none": "未找到",
+           "field": "字段", "by": "来源", "config": "配置指定", "alias": "按常用字段名识别", "cad_text": "CAD 图块内文字", "cad_layer": "CAD 图层名", "none": "未找到",
            "total": "合计", "systems": "代码体系"},
     "en": {"title": "Land-use composition (控规 parcels)", "class": "Class", "parcels": "Parcels", "km2": "Area km²",
            "mu": "Area 亩", "m2": "Area m²", "share_cons": "Share of construction land",
@@ -22,7 +22,7 @@ WORDS = {
            "residential": "Residential share of construction land", "green": "Green and open space, share of construction land",
            "cover": "Vegetation cover (绿化覆盖率), estimate only, never judged", "fields": "Field mapping",
            "purpose": "Purpose", "field": "Field", "by": "Found by", "config": "config", "alias": "alias",
-           "cad_text": "CAD text inside each hatch",
+           "cad_text": "CAD text inside each hatch", "cad_layer": "CAD layer name",
            "none": "not found", "total": "Total", "systems": "Code systems"},
 }
 
