@@ -84,6 +84,7 @@ def check(
         if owned:
             refset.close()
     notes = list(sub.notes) + distortion_notes + refs.notes + exemption_notes(results)
+    notes += sub.parcels.notes if sub.parcels else []
     if any(l is not None and l.features["invalid_reason"].notna().any() for l in sub.roles.values()):
         notes.append({"zh": "部分要素几何无效，已用 make_valid 修复后计算面积",
                       "en": "some features were invalid and were repaired with make_valid before measuring"})

@@ -303,6 +303,7 @@ def test_gbk_shapefile_without_cpg_resolves_names(tmp_path):
     p = report.measurements["parcels"]
     assert p["fields"]["code"]["field"] == "用地性质" and p["fields"]["declared_area"]["field"] == "用地面积"
     assert report.check("GC601").measured["resolved_by_name"] == 4
+    assert any("4 parcel(s)" in n["en"] and "land-use name" in n["en"] for n in report.notes)
     assert report.check("GC641").measured["value"] == pytest.approx(26.0)
     assert report.check("GC641").status.value == "warn"
     assert report.check("GC621").status.value == "pass"

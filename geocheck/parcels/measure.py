@@ -57,6 +57,7 @@ class ParcelMeasurement:
     green_cover_estimate_pct: float | None = None
     landuse_source: str = ""
     accepted_systems: tuple = ()
+    notes: list[dict] = field(default_factory=list)  # assumptions made while measuring ({zh, en})
 
     def share_of_construction(self, area_m2: float) -> float | None:
         return 100.0 * area_m2 / self.construction_m2 if self.construction_m2 > 0 else None
@@ -174,12 +175,30 @@ def measure_parcels(layer, landuse: dict, field_overrides: dict | None = None, *
             "parcels_outside_zone": _piece(shapely.difference(m.construction_geometry, construction_zone)),
             "zone_not_coded": _piece(shapely.difference(construction_zone, m.construction_geometry)),
         }
+    m.notes = _notes(m)
     if "green_ratio" in table and m.total_m2 > 0:
         # Vegetation inside parcels ≈ green-class parcels + other parcels × their 绿地率: an
         # estimate of 绿化覆盖率 (which counts tree canopy), reported, never judged.
         ratio = table["green_ratio"].where(~table["green"], 100.0).fillna(0.0).clip(0, 100)
         m.green_cover_estimate_pct = float((areas * ratio.to_numpy() / 100.0).sum() / m.total_m2 * 100.0)
     return m
+
+
+def _notes(m: ParcelMeasurement) -> list[dict]:
+    """The assumptions the measurement made, for the report's notes."""
+    notes = []
+    by_name = int((m.table["status"] == "by_name").sum())
+    if by_name:
+        notes.append({"zh": f"{by_name} 个地块按用地名称确定用地代码（图层“{m.layer}”未给出代码或代码字段中为名称）",
+                      "en": f"{by_name} parcel(s) of layer '{m.layer}' were given their code from their land-use name"})
+    if len(m.code_systems) > 1:
+        notes.append({"zh": f"地块图层“{m.layer}”混用多个用地分类体系（{'、'.join(m.code_systems)}），用地构成按各自体系分列",
+                      "en": f"parcel layer '{m.layer}' mixes code systems ({', '.join(m.code_systems)}); the "
+                            "composition lists each system's classes separately"})
+    if m.fields.by.get("code") == "cad_text":
+        notes.append({"zh": f"地块图层“{m.layer}”为 CAD 图，用地代码取自各填充图块内的文字标注",
+                      "en": f"parcel layer '{m.layer}' is a CAD drawing: each parcel's code is the text label inside it"})
+    return notes
 
 
 def code_in(spec: dict, system: str | None, code: str) -> bool:
