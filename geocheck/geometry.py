@@ -63,22 +63,26 @@ def non_finite(geoms) -> list:
     return sorted(set(index[~np.isfinite(coords).all(axis=1)].tolist()))
 
 
-def dissolve(geoms) -> BaseGeometry:
-    """Union of a role's features, so overlapping features are not counted twice.
+def coverage_dissolve(geoms) -> tuple[BaseGeometry, np.ndarray]:
+    """(union of a role's features, so overlapping features are not counted twice; per feature
+    whether it has an edge its neighbours do not match).
 
     Parcel layers tile their area: the features whose edges all match their neighbours' (a
     valid coverage, checked by GEOS) are merged edge by edge (coverage union, linear time),
-    and only the rest go through the general overlay union.
+    and only the rest go through the general overlay union. Only the unmatched features can
+    overlap another or border a gap (geocheck.parcels uses that).
     """
-    arr = np.asarray([g for g in geoms if g is not None and not g.is_empty], dtype=object)
-    if len(arr) == 0:
-        return EMPTY_POLYGON
-    if len(arr) < 3:
-        return polygonal(shapely.union_all(arr))
-    bad = ~shapely.is_empty(coverage_invalid_edges(arr))
-    if bad.mean() > 0.5:
-        return polygonal(shapely.union_all(arr))
-    return polygonal(shapely.union_all([shapely.coverage_union_all(arr[~bad]), *arr[bad]]))
+    arr = np.asarray(list(geoms), dtype=object)
+    present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    unmatched = present.copy()
+    if not present.any():
+        return EMPTY_POLYGON, unmatched
+    if present.sum() >= 3:
+        unmatched[present] = ~shapely.is_empty(coverage_invalid_edges(arr[present]))
+    if unmatched[present].mean() > 0.5:
+        return polygonal(shapely.union_all(arr[present])), unmatched
+    good = arr[present & ~unmatched]
+    return polygonal(shapely.union_all([shapely.coverage_union_all(good), *arr[unmatched]])), unmatched
 
 
 def coverage_invalid_edges(arr: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from . import crs as crs_mod
 from .errors import CRSError, InputError, RoleError
-from .geometry import GeodesicMeter, dissolve, non_finite, repair_all
+from .geometry import GeodesicMeter, coverage_dissolve, non_finite, repair_all
 from .parcels.cad import code_layers, load_code_layers
 from .roles import ROLES, assign_roles
 
@@ -37,6 +37,7 @@ class RoleLayer:
     union: BaseGeometry
     area_m2: float
     geodesic_area_m2: float
+    unmatched: np.ndarray | None = None  # per feature: an edge no neighbour matches (see coverage_dissolve)
 
     def describe(self) -> dict:
         out = {
@@ -174,9 +175,9 @@ def _prepare(role, ref, gdf, assumed, target_crs, meter, read_issues=None) -> Ro
     for col in projected.columns:
         if col != projected.geometry.name:
             features[col] = projected[col]
-    union = dissolve(features.geometry)
+    union, unmatched = coverage_dissolve(features.geometry.values)
     return RoleLayer(role, ref, source_crs, assumed, features, union,
-                     float(union.area), meter.area(union))
+                     float(union.area), meter.area(union), unmatched)
 
 
 def _geometry_note(original, fixed) -> str | None:

@@ -150,8 +150,12 @@ def measure_parcels(layer, landuse: dict, field_overrides: dict | None = None, *
     # Parcels whose edges all match their neighbours' (GEOS coverage validation, linear time)
     # can neither overlap nor leave a gap; only the others need overlay work. Their union is
     # then an edge-by-edge coverage union plus a small general union.
-    flagged = ~shapely.is_empty(coverage_invalid_edges(geoms)) if len(geoms) > 1 else np.ones(len(geoms), bool)
-    union = _union(geoms, flagged, np.ones(len(geoms), bool))
+    flagged = getattr(layer, "unmatched", None)
+    if flagged is None or len(flagged) != len(geoms):
+        flagged = ~shapely.is_empty(coverage_invalid_edges(geoms)) if len(geoms) > 1 else np.ones(len(geoms), bool)
+        union = _union(geoms, flagged, np.ones(len(geoms), bool))
+    else:
+        union = layer.union
     m = ParcelMeasurement(
         layer=layer.ref.name, fields=fmap, table=table,
         code_systems=sorted({s for s in table["system"] if isinstance(s, str)}),
