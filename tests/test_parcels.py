@@ -236,6 +236,19 @@ def test_missing_fields_make_checks_not_run_never_pass(tmp_path):
     assert report.verdict.value == "incomplete"  # nothing failed, but required checks could not run
 
 
+def test_profile_without_landuse_table_makes_parcel_rules_not_run(tmp_path):
+    from geocheck.profile import bundled_profiles
+
+    text = bundled_profiles()["generic"].read_text(encoding="utf-8")
+    custom = tmp_path / "no-landuse.toml"
+    custom.write_text(text[:text.index("[landuse]")].replace('name = "generic"', 'name = "no-landuse"'),
+                      encoding="utf-8")
+    report = geocheck.check(town(tmp_path / "t.gpkg", strip_parcels(200)), profile=custom)
+    assert set(statuses(report).values()) == {"not_run"}
+    assert "[landuse]" in report.check("GC611").message_en
+    assert report.measurements["parcels"] is None
+
+
 def test_unknown_codes_and_name_mismatch_are_findings(tmp_path):
     rows = strip_parcels(200)
     rows[0][1]["YDYHFLDM"] = "0799"
