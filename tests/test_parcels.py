@@ -394,6 +394,13 @@ def test_config_field_that_does_not_exist_is_a_one_line_error(tmp_path):
     assert_one_line_error(invoke("check", gpkg, "--config", cfg), "[fields] code = 'NO_SUCH'", "t.gpkg", "YDYHFLDM")
 
 
+def test_config_unknown_field_purpose_is_a_one_line_error(tmp_path):
+    gpkg = town(tmp_path / "t.gpkg", strip_parcels(200))
+    cfg = tmp_path / "geocheck.toml"
+    cfg.write_text('[fields]\nlanduse = "YDYHFLDM"\n', encoding="utf-8")
+    assert_one_line_error(invoke("check", gpkg, "--config", cfg), "fields", "landuse", "geocheck.toml")
+
+
 def test_markdown_and_html_show_the_composition_table(tmp_path):
     gpkg = town(tmp_path / "t.gpkg", strip_parcels(200))
     md, html = tmp_path / "r.md", tmp_path / "r.html"
