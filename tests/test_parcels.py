@@ -109,7 +109,8 @@ def test_codes_resolve_by_code_or_by_name(code, name, expected):
 
 
 # ---------------------------------------------------------------- land-use structure
-@pytest.mark.parametrize("share, status", [(24.9, "pass"), (25.1, "warn"), (29.9, "warn"), (30.1, "fail")])
+@pytest.mark.parametrize("share, status", [(24.9, "pass"), (25.0, "pass"), (25.1, "warn"), (29.9, "warn"),
+                                           (30.0, "warn"), (30.1, "fail")])
 def test_residential_share_thresholds_national_2021(tmp_path, share, status):
     report = geocheck.check(town(tmp_path / "t.gpkg", strip_parcels(share * 10)), profile="national-2021")
     c = report.check("GC641")

@@ -440,7 +440,9 @@ real-estate projects; 国办发〔2020〕33号 asked to keep the share reasonabl
 用地平衡表 does); share = residential ÷ construction × 100. Which codes are residential is
 profile data: national-2021 counts 住宅用地 (2023: 07 minus the community-service classes 0702
 and 0704; GB 50137: R minus R12/R22/R32). Parcels whose code cannot be resolved count in
-neither sum and GC601 reports them. Needs a code or name field.
+neither sum and GC601 reports them. A share counts as over a bound only when the residential
+area exceeds it by more than the profile's `measurement_tolerance.area_m2`. Needs a code or name
+field.
 
 **Example.** 300 000 m² residential of 1 000 000 m² construction land = 30.0 %: passes at
 `max_pct = 30`, warns with `warn_above_pct = 25`; 30.1 % fails.
@@ -460,12 +462,19 @@ def check_residential_share(ctx):
                            "not run: no parcel is recognisably construction land, so the share is undefined")
     measured = {"value": round(share, 3), "unit": "%", "residential": _area_measure(m.residential_m2),
                 "construction": _area_measure(m.construction_m2), "text": f"{share:.2f}%"}
+    # A share on its bound within the measurement tolerance (measurement_tolerance.area_m2 of
+    # residential land) is on it, as for every other bound: 30.0 % is not 30.0000001 %.
+    tol = ctx.area_tolerance_m2
+
+    def over(pct):
+        return m.residential_m2 > pct / 100.0 * m.construction_m2 + tol
+
     base_zh = f"住宅用地 {format_area(m.residential_m2)}，占建设用地 {format_area(m.construction_m2)} 的 {share:.2f}%"
     base_en = f"residential land {format_area(m.residential_m2)} is {share:.2f}% of construction land {format_area(m.construction_m2)}"
-    if share > hi:
+    if over(hi):
         return ctx.result(True, measured=measured, threshold=threshold,
                           message_zh=f"{base_zh}，超过 {hi:g}%", message_en=f"{base_en}, above {hi:g}%")
-    if warn is not None and share > float(warn):
+    if warn is not None and over(float(warn)):
         return ctx.result(True, measured=measured, threshold=threshold, severity=Severity.WARNING,
                           message_zh=f"{base_zh}，超过鼓励值 {float(warn):g}%",
                           message_en=f"{base_en}, above the encouraged {float(warn):g}%")
