@@ -17,6 +17,7 @@ from . import crs as crs_mod
 from .checks import REGISTRY, run_rule
 from .findings import Report
 from .measure import contiguity, coverage_pct
+from .parcels import measure_parcels
 from .encoding import parse_option as parse_encoding
 from .errors import CRSError
 from .profile import Profile, check_town_type, load_profile
@@ -40,6 +41,7 @@ def check(
     town_type: str | None = None,
     allow_crs_distortion: bool = False,
     config=None,
+    fields: dict[str, str] | None = None,
 ) -> Report:
     """Check one submission against a profile.
 
@@ -61,6 +63,8 @@ def check(
     allow_crs_distortion : measure in a `crs` whose areas differ from the geodesic ones by more than
         the profile's measurement_tolerance.crs_distortion_pct (refused otherwise), with a note.
     config : the geocheck.config.Config the caller's settings came from, named in the report.
+    fields : parcel-layer field names per purpose (``{"code": "YDXZ"}``, see geocheck.parcels.PURPOSES);
+        others are found by their aliases.
 
     Raises geocheck.errors.GeocheckError (InputError, ProfileError …) when it cannot check.
     """
@@ -74,6 +78,7 @@ def check(
                               encoding=parse_encoding(encoding) if encoding else None)
         distortion_notes = check_distortion(sub, prof, allow_crs_distortion)
         refs = ReferenceContext(refset, sub)
+        sub.parcels = _measure_parcels(sub, prof, fields)
         results = [run_rule(REGISTRY[code], settings, sub, prof, refs, town_type)
                    for code, settings in prof.rules.items()]
         overlaps = refs.measure()
@@ -82,6 +87,7 @@ def check(
         if owned:
             refset.close()
     notes = list(sub.notes) + distortion_notes + refs.notes + exemption_notes(results)
+    notes += sub.parcels.notes if sub.parcels else []
     if any(l is not None and l.features["invalid_reason"].notna().any() for l in sub.roles.values()):
         notes.append({"zh": "部分要素几何无效，已用 make_valid 修复后计算面积",
                       "en": "some features were invalid and were repaired with make_valid before measuring"})
@@ -99,11 +105,14 @@ def check(
         },
         target_crs=crs_mod.describe(sub.target_crs, sub.crs_chosen_by),
         profile=prof.describe(),
-        measurements=measurements(sub, prof) | {"overlaps": overlaps},
+        measurements=measurements(sub, prof) | {"overlaps": overlaps,
+                                                 "parcels": sub.parcels.summary() if sub.parcels else None},
         checks=results,
         notes=notes,
-        # role unions, then the reference context by reference kind (maps only, never serialised)
-        geometries={role: layer.union for role, layer in sub.roles.items() if layer is not None} | context,
+        # role unions (not the parcels: their union is the planned area again; the findings draw
+        # their problems), then the reference context by reference kind (maps only, never serialised)
+        geometries={role: layer.union for role, layer in sub.roles.items()
+                    if layer is not None and role != "parcels"} | context,
     )
 
 
@@ -172,6 +181,15 @@ def measurements(sub: Submission, prof: Profile) -> dict:
                                       if core is not None and design is not None else None),
     }
     return out
+
+
+def _measure_parcels(sub: Submission, prof: Profile, fields: dict | None):
+    """Measure the parcel layer once for all GC6xx rules (None without one or without [landuse])."""
+    layer = sub.roles.get("parcels")
+    if layer is None or prof.landuse is None:
+        return None
+    return measure_parcels(layer, prof.landuse, fields, boundary=sub.geometry("boundary"),
+                           construction_zone=sub.geometry("construction"), source=str(sub.path))
 
 
 def _as_crs(value, what) -> CRS | None:

@@ -55,6 +55,7 @@ class CheckOptions:
     crs: str | None = None
     assume_crs: str | None = None
     roles: tuple[tuple[str, str], ...] = ()
+    fields: tuple[tuple[str, str], ...] = ()  # parcel-layer field names per purpose
     references: tuple = ()  # geocheck.references.ReferenceSpec, opened once per worker
     formats: tuple[str, ...] = ("json", "html")  # report formats written per submission
     findings: bool = True  # also write findings.gpkg (styled for QGIS) per submission
@@ -256,6 +257,7 @@ def _check(job: Job, options: CheckOptions):
         job.path,
         profile=job.profile or options.profile,
         roles=dict(options.roles),
+        fields=dict(options.fields),
         crs=options.crs,
         assume_crs=options.assume_crs,
         references=_references(options.references),

@@ -16,6 +16,8 @@ Every report names the file used (or that none was).
     [roles]
     boundary = "XX小镇规划红线"
     construction = "建设用地"
+    [fields]                   # 控规 parcel attributes, when not found by their usual names
+    code = "YDXZ"
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import jsonschema
 
 from .errors import ConfigError
 from .provenance import sha256_file
+from .parcels.fields import AREA_UNITS, PURPOSES
 from .roles import ROLES
 
 import tomllib
@@ -45,6 +48,11 @@ CONFIG_SCHEMA = {
             "properties": {r: {"type": "string"} for r in ROLES},
             "additionalProperties": False,
         },
+        "fields": {  # parcel-layer field names per purpose (geocheck.parcels.fields)
+            "type": "object",
+            "properties": {p: {"type": "string"} for p in PURPOSES} | {"declared_area_unit": {"enum": list(AREA_UNITS)}},
+            "additionalProperties": False,
+        },
         "references": {"type": "object"},  # reference layers: kind → source (see the reference-layer docs)
     },
 }
@@ -58,6 +66,7 @@ class Config:
     roles: dict[str, str] = field(default_factory=dict)
     references: dict = field(default_factory=dict)
     town_type: str | None = None
+    fields: dict = field(default_factory=dict)  # parcel-layer field names per purpose
     path: Path | None = None  # where it was read from; relative paths resolve against its folder
     found_by: str = "none"  # "--config", "GEOCHECK_CONFIG", "working directory", "none"
     notes: list[dict] = field(default_factory=list)  # e.g. a config inside the submission, ignored
@@ -138,4 +147,4 @@ def _build(data: dict, path: Path, prefix: str) -> Config:
         profile = str(path.parent / profile)
     return Config(profile=profile, crs=data.get("crs"), assume_crs=data.get("assume_crs"),
                   roles=dict(data.get("roles", {})), references=dict(data.get("references", {})),
-                  town_type=data.get("town_type"), path=path)
+                  town_type=data.get("town_type"), fields=dict(data.get("fields", {})), path=path)

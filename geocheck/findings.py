@@ -14,7 +14,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 import shapely
 
-REPORT_SCHEMA_VERSION = "1.0"
+REPORT_SCHEMA_VERSION = "1.1"  # 1.1: measurements.parcels, status not_run
 
 
 class Status(str, enum.Enum):

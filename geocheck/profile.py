@@ -16,6 +16,7 @@ import jsonschema
 
 from .checks import REGISTRY
 from .errors import ConfigError, ProfileError
+from .parcels.codes import SYSTEMS as LANDUSE_SYSTEMS
 from .references.spec import KINDS
 from .roles import ROLES
 
@@ -30,6 +31,28 @@ _RULE_COMMON = {
     "source_zh": {"type": "string", "minLength": 1, "description": "the source in Chinese, when `source` is not"},
     "note": {"type": "string"},
     "note_zh": {"type": "string", "description": "the note in Chinese"},
+}
+
+# Which land-use classes count as construction, residential and green land, per code system,
+# as code prefixes (include) minus code prefixes (exclude). Policy data, so it lives in profiles.
+_CLASS_GROUP = {
+    "type": "object",
+    "properties": {s: {"type": "object", "required": ["include"], "additionalProperties": False,
+                       "properties": {"include": {"type": "array", "items": {"type": "string"}},
+                                      "exclude": {"type": "array", "items": {"type": "string"}}}}
+                   for s in LANDUSE_SYSTEMS} | {"label_zh": {"type": "string"}, "label_en": {"type": "string"},
+                                                "note": {"type": "string"}},
+    "additionalProperties": False,
+}
+LANDUSE_SCHEMA = {
+    "type": "object",
+    "required": ["source", "construction", "residential", "green"],
+    "additionalProperties": False,
+    "properties": {
+        "source": {"type": "string", "minLength": 1},
+        "code_systems": {"type": "array", "items": {"enum": list(LANDUSE_SYSTEMS)}, "minItems": 1},
+        "construction": _CLASS_GROUP, "residential": _CLASS_GROUP, "green": _CLASS_GROUP,
+    },
 }
 
 
@@ -62,6 +85,7 @@ class Profile:
 
     def required_reference_kinds(self) -> list[str]:
         return [k for k, v in self.references.items() if v == "required"]
+    landuse: dict | None = None  # [landuse]: code systems and class groups for the GC6xx parcel rules
 
     def describe(self) -> dict:
         return {"name": self.name, "title_zh": self.title_zh, "title_en": self.title_en,
@@ -150,6 +174,7 @@ def schema() -> dict:
                                                           "area and the geodesic area, percent"},
                 },
             },
+            "landuse": LANDUSE_SCHEMA,
             "rules": {
                 "type": "object",
                 "properties": rule_schemas,
@@ -199,6 +224,7 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
         references={k: v for k, v in data["references"].items() if k != "one_of"},
         reference_groups=[list(g) for g in data["references"].get("one_of", [])],
         measurement_tolerance=dict(data["measurement_tolerance"]), sha256=hashlib.sha256(raw).hexdigest(),
+        landuse=data.get("landuse"),
     )
 
 

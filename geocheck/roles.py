@@ -50,6 +50,14 @@ ROLES: dict[str, Role] = {
             "urban-design area",
             ("城市设计范围", "城市设计", "urban_design", "urban_design_area", "design_area"),
         ),
+        # 控规 parcels keep their features and attributes (geocheck.parcels measures them).
+        Role(
+            "parcels",
+            "控规地块",
+            "land-use parcels",
+            ("地块", "用地规划", "规划用地", "控规用地", "用地布局", "KJGHYD", "ZXCQGHYDYH", "parcels",
+             "land_use", "landuse", "land_use_plan"),
+        ),
     )
 }
 

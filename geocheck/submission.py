@@ -12,14 +12,18 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import CRS
 from pyproj.exceptions import ProjError
 from shapely.geometry.base import BaseGeometry
 
 from . import crs as crs_mod
 from .errors import CRSError, InputError, RoleError
-from .geometry import GeodesicMeter, dissolve, non_finite, repair
+from .geometry import GeodesicMeter, coverage_dissolve, non_finite, repair_all
+from .parcels.cad import code_layers, load_code_layers
 from .roles import ROLES, assign_roles
+
+CODE_LAYERS = object()  # the parcels role's "layer" when it is assembled from CAD layers named by code
 from .sources import LayerRef, list_layers, load_layer
 
 
@@ -33,6 +37,7 @@ class RoleLayer:
     union: BaseGeometry
     area_m2: float
     geodesic_area_m2: float
+    unmatched: np.ndarray | None = None  # per feature: an edge no neighbour matches (see coverage_dissolve)
 
     def describe(self) -> dict:
         out = {
@@ -56,6 +61,7 @@ class Submission:
     crs_chosen_by: str
     meter: GeodesicMeter
     notes: list[dict] = field(default_factory=list)
+    parcels: object = None  # geocheck.parcels.ParcelMeasurement, measured once by api.check
 
     def geometry(self, role: str) -> BaseGeometry | None:
         layer = self.roles.get(role)
@@ -76,7 +82,11 @@ def open_submission(
     """
     path = Path(path)
     layers = list_layers(path, encoding_option=encoding)
-    assignment = assign_roles([l.name for l in layers], role_layers or {}, str(path))
+    # 控规 parcels drawn on one CAD layer per land-use class are read together as one layer.
+    by_code = {} if (role_layers or {}).get("parcels") else code_layers(layers)
+    assignment = assign_roles([l.name for l in layers if l.name not in by_code], role_layers or {}, str(path))
+    if by_code and assignment.get("parcels") is None:
+        assignment["parcels"] = CODE_LAYERS
     by_name = {l.name: l for l in layers}
     raw: dict[str, tuple[LayerRef, gpd.GeoDataFrame, bool]] = {}
     notes: list[dict] = []
@@ -84,16 +94,16 @@ def open_submission(
     for role, name in assignment.items():
         if name is None:
             continue
-        ref = by_name[name]
-        loaded = load_layer(ref)
+        ref, loaded = (load_code_layers(layers, by_code) if name is CODE_LAYERS
+                       else (by_name[name], load_layer(by_name[name])))
         gdf = loaded.frame
         if len(gdf) == 0:
             raise InputError(f"layer '{ref.name}' ({ROLES[role].title_zh}) has no features", ref.file)
-        bad = non_finite(gdf.geometry)
+        bad = non_finite(gdf.geometry.values)
         if bad:
             raise InputError(f"layer '{ref.name}': feature {gdf.index[bad[0]]} has NaN or infinite coordinates"
                              f"{f' (and {len(bad) - 1} more)' if len(bad) > 1 else ''}", ref.file)
-        present = [g is not None and not g.is_empty for g in gdf.geometry]
+        present = ~(shapely.is_missing(gdf.geometry.values) | shapely.is_empty(gdf.geometry.values))
         if not any(present):
             raise InputError(f"layer '{ref.name}' ({ROLES[role].title_zh}) has only empty geometries", ref.file)
         notes.extend(loaded.notes)
@@ -146,27 +156,28 @@ def _prepare(role, ref, gdf, assumed, target_crs, meter, read_issues=None) -> Ro
         projected = gdf.to_crs(target_crs)
     except (ProjError, ValueError) as exc:
         raise CRSError(f"layer '{ref.name}' cannot be transformed to {crs_mod.crs_label(target_crs)} ({exc})", ref.file) from None
-    repaired = [repair(g) for g in projected.geometry]
+    originals = np.asarray(projected.geometry.values, dtype=object)
+    fixed, reasons = repair_all(originals)
     features = gpd.GeoDataFrame(
         {
             # A ring stored unclosed was closed while reading: still an invalid input feature.
             # object dtype keeps None as None (pandas would make a missing string NaN, which is truthy).
             "invalid_reason": pd.Series([(read_issues or {}).get(fid) or reason
-                                         for fid, (_, reason) in zip(projected.index, repaired)],
+                                         for fid, reason in zip(projected.index, reasons)],
                                         index=projected.index, dtype=object),
-            "geometry_note": pd.Series([_geometry_note(g, fixed) for g, (fixed, _) in
-                                        zip(projected.geometry, repaired)], index=projected.index, dtype=object),
+            "geometry_note": pd.Series([_geometry_note(g, f) for g, f in zip(originals, fixed)],
+                                       index=projected.index, dtype=object),
         },
-        geometry=[g for g, _ in repaired],
+        geometry=fixed,
         crs=target_crs,
         index=projected.index,
     )
     for col in projected.columns:
         if col != projected.geometry.name:
             features[col] = projected[col]
-    union = dissolve(features.geometry)
+    union, unmatched = coverage_dissolve(features.geometry.values)
     return RoleLayer(role, ref, source_crs, assumed, features, union,
-                     float(union.area), meter.area(union))
+                     float(union.area), meter.area(union), unmatched)
 
 
 def _geometry_note(original, fixed) -> str | None:

@@ -384,6 +384,137 @@ def build_town2():
     return dict(planned=planned, part_a=part_a, part_b=part_b, core=core, design=design)
 
 
+# --------------------------------------------------------------------------- 控规 parcels
+# Intended numbers (EPSG:4549):
+#   town 1 (用地规划, 2023 codes YDYHFLDM/YDYHFLMC, declared YDMJ): parcels tile the planned area
+#     exactly (the construction zone's plots split into coded parcels, the rest 林地/耕地);
+#     residential 070102 = 16.0 % of construction land (< 25 %); every construction parcel has
+#     RJL/JZMD/LDL/JZXG.
+#   town 2 (KJGHYD.shp, GB 50137 codes YDDM/YDMC, declared DKMJ): R2 = 500 000 m2 of 1 350 000 m2
+#     construction land = 37.0 % (> 30 %); one 4 m x 150 m gap (600 m2) inside the planned area;
+#     one 12 m x 25 m overlap (300 m2) between the M1 and B1 parcels; part B's parcels reach
+#     40 000 m2 outside the boundary (as the zone does); parcel YQ-B1's DKMJ is 50 m2 too large.
+RES_SHARE_1 = 0.16
+GAP_2 = (4.0, 150.0)
+OVERLAP_2 = (12.0, 25.0)
+R2_AREA_2 = 500_000.0
+DECLARED_ERROR_2 = 50.0
+
+
+def cut_x(poly, frac):
+    """Split a polygon by a vertical line so the west piece holds ``frac`` of its area."""
+    x0, y0, x1, y1 = poly.bounds
+
+    def west(c):
+        return poly.intersection(shapely.box(x0 - 1, y0 - 1, c, y1 + 1))
+
+    c = bisect(lambda c: west(c).area, x0, x1, frac * poly.area)
+    return west(c), poly.intersection(shapely.box(c, y0 - 1, x1 + 1, y1 + 1)), c
+
+
+def cut_y(poly, frac):
+    x0, y0, x1, y1 = poly.bounds
+
+    def south(c):
+        return poly.intersection(shapely.box(x0 - 1, y0 - 1, x1 + 1, c))
+
+    c = bisect(lambda c: south(c).area, y0, y1, frac * poly.area)
+    return south(c), poly.intersection(shapely.box(x0 - 1, c, x1 + 1, y1 + 1))
+
+
+def _parts(geom):
+    return [orient(g, 1.0) for g in shapely.get_parts(geom) if g.area > 1.0]
+
+
+def build_parcels(t1, t2):
+    # town 1: plots are west (产业), south (商业), north (居住); codes of the 2023 guide.
+    west, south, north = t1["plots"]
+    zone_area = sum(p.area for p in t1["plots"])
+    ind, park = cut_x(west, 0.85)[:2]
+    shop, office = cut_x(south, 0.6)[:2]
+    home, rest_n, _ = cut_x(north, RES_SHARE_1 * zone_area / north.area)
+    service, green = cut_x(rest_n, 0.5)[:2]
+    built = [("070102", "二类城镇住宅用地", home, (2.2, 25, 35, 60)),
+             ("0702", "城镇社区服务设施用地", service, (1.2, 35, 30, 24)),
+             ("100101", "一类工业用地", ind, (1.8, 45, 20, 40)),
+             ("0901", "商业用地", shop, (2.5, 40, 25, 50)),
+             ("0902", "商务金融用地", office, (3.0, 35, 25, 80)),
+             ("1401", "公园绿地", park, (0.05, 2, 80, 12)),
+             ("1401", "公园绿地", green, (0.05, 2, 80, 12))]
+    outside = t1["planned"].difference(shapely.union_all(t1["plots"]))
+    forest, field = cut_y(outside, 0.5)
+    p1 = [(c, n, g, ind_) for c, n, geom, ind_ in built for g in _parts(geom)]
+    p1 += [(c, n, g, None) for c, n, geom in (("0301", "乔木林地", forest), ("0103", "旱地", field))
+           for g in _parts(geom)]
+
+    # town 2: GB 50137 codes; a gap, an overlap and a wrong declared area on purpose.
+    a, b = t2["part_a"], t2["part_b"]
+    m1, b1, c = cut_x(a, 0.75)
+    r2, r22, _ = cut_x(b, R2_AREA_2 / b.area)
+    ymid = 0.5 * (b1.bounds[1] + b1.bounds[3])
+    w, h = OVERLAP_2
+    box = shapely.box(c, ymid - h / 2, c + w, ymid + h / 2)
+    assert b1.contains(box)
+    m1 = m1.union(box)
+    rest = t2["planned"].difference(shapely.union_all([a, b]))
+    north_rest, south_rest = cut_y(rest, 0.5)[::-1]
+    gw, gl = GAP_2
+    pt = south_rest.representative_point()
+    hole = shapely.box(pt.x - gl / 2, pt.y - gw / 2, pt.x + gl / 2, pt.y + gw / 2)
+    assert south_rest.contains(hole)
+    south_rest = south_rest.difference(hole)
+    p2 = [("M1", "一类工业用地", m1, (1.5, 45, 20, 30)), ("B1", "商业用地", b1, (2.0, 40, 25, 45)),
+          ("R2", "二类居住用地", r2, (2.5, 25, 30, 80)), ("R22", "服务设施用地", r22, (1.2, 35, 30, 24))]
+    p2 = [(c_, n, g, i) for c_, n, geom, i in p2 for g in _parts(geom)]
+    p2 += [(c_, n, g, None) for c_, n, geom in (("E2", "农林用地", north_rest), ("E9", "其他非建设用地", south_rest))
+           for g in _parts(geom)]
+    return p1, p2
+
+
+def write_parcels(p1, p2):
+    p1 = [(c, n, round_mm(g), i) for c, n, g, i in p1]
+    p2 = [(c, n, round_mm(g), i) for c, n, g, i in p2]
+    _all_polys(*[g for _, _, g, _ in p1 + p2])
+
+    def attrs(prefix, k, c, n, g, i, names, declared_error=0.0):
+        row = {names[0]: f"{prefix}-{k + 1:02d}", names[1]: c, names[2]: n,
+               names[3]: round(g.area + declared_error, 3)}
+        for key, v in zip(names[4:], i or (None,) * 4):
+            row[key] = v
+        row["备注"] = NOTE
+        return row
+
+    names1 = ("DKBH", "YDYHFLDM", "YDYHFLMC", "YDMJ", "RJL", "JZMD", "LDL", "JZXG")
+    _write([attrs("MX", k, c, n, g, i, names1) for k, (c, n, g, i) in enumerate(p1)],
+           [g for _, _, g, _ in p1], PROJ, HERE / "compliant_town.gpkg", "用地规划")
+    names2 = ("DKBH", "YDDM", "YDMC", "DKMJ", "RJL", "JZMD", "LDL", "JZXG")
+    rows2 = [attrs("YQ", k, c, n, g, i, names2, DECLARED_ERROR_2 if c == "B1" else 0.0)
+             for k, (c, n, g, i) in enumerate(p2)]
+    shp = dict(encoding="UTF-8", layer_options={"DBF_DATE_LAST_UPDATE": "2024-01-01"})
+    _write(rows2, [to_geo(g) for _, _, g, _ in p2], GEO, HERE / "noncompliant_town" / "KJGHYD.shp", "KJGHYD", **shp)
+
+
+def verify_parcels():
+    """Read the parcel layers back and check the intended numbers (shapely arithmetic only)."""
+    g1 = gpd.read_file(HERE / "compliant_town.gpkg", layer="用地规划", engine="pyogrio")
+    plan1 = gpd.read_file(HERE / "compliant_town.gpkg", layer="规划范围", engine="pyogrio").geometry.iloc[0]
+    cons1 = g1[~g1["YDYHFLDM"].isin(["0301", "0103"])]
+    share1 = cons1.loc[cons1["YDYHFLDM"] == "070102"].area.sum() / cons1.area.sum()
+    print(f"town 1 parcels: {len(g1)}, residential share {share1:.4%}, "
+          f"uncovered {plan1.difference(g1.union_all()).area:.3f} m2")
+    assert abs(share1 - RES_SHARE_1) < 1e-5 and plan1.difference(g1.union_all()).area < 1.0
+    g2 = gpd.read_file(HERE / "noncompliant_town" / "KJGHYD.shp", engine="pyogrio").to_crs(PROJ)
+    plan2 = gpd.read_file(HERE / "noncompliant_town" / "planning_boundary.shp", engine="pyogrio").to_crs(PROJ).geometry.iloc[0]
+    cons2 = g2[g2["YDDM"].isin(["M1", "B1", "R2", "R22"])]
+    share2 = cons2.loc[cons2["YDDM"] == "R2"].area.sum() / cons2.area.sum()
+    m1, b1 = (g2.loc[g2["YDDM"] == k].geometry.iloc[0] for k in ("M1", "B1"))
+    gap = plan2.difference(g2.union_all()).area
+    print(f"town 2 parcels: {len(g2)}, residential share {share2:.4%}, overlap {m1.intersection(b1).area:.3f} m2, "
+          f"gap {gap:.3f} m2")
+    assert share2 > 0.30 and abs(m1.intersection(b1).area - OVERLAP_2[0] * OVERLAP_2[1]) < 0.5
+    assert abs(gap - GAP_2[0] * GAP_2[1]) < 0.5
+
+
 # --------------------------------------------------------------------------- references
 def build_references(t1, t2):
     a, b = t2["part_a"], t2["part_b"]
@@ -774,7 +905,9 @@ def main():
     checks = check_design(t1, t2, ref)
     print(f"design checks passed: {len(checks)}")
     write_all(t1, t2, ref)
+    write_parcels(*build_parcels(t1, t2))
     verify()
+    verify_parcels()
 
 
 if __name__ == "__main__":

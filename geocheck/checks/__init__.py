@@ -1,6 +1,6 @@
 """All checks. Importing this package fills the registry, family by family."""
 
-from . import containment, contiguity, references, size, urban_design, validity  # noqa: F401  (registration)
+from . import containment, contiguity, parcels, references, size, urban_design, validity  # noqa: F401  (registration)
 from .registry import FAMILIES, REGISTRY, Rule, RuleContext, register, run_rule
 
 __all__ = ["FAMILIES", "REGISTRY", "Rule", "RuleContext", "register", "run_rule"]

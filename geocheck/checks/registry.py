@@ -1,7 +1,8 @@
 """The rule registry: one Rule per stable code, its docs beside its code.
 
 Codes are grouped by family (the hundreds digit, as in val3dity):
-1xx geometry, 2xx size, 3xx shape and topology, 4xx reference layers, 5xx plan depth.
+1xx geometry, 2xx size, 3xx shape and topology, 4xx reference layers, 5xx plan depth,
+6xx land-use parcels.
 Profiles in rules/ choose which codes run, with which thresholds, severities and sources.
 """
 
@@ -20,6 +21,7 @@ FAMILIES = {
     "3": ("形态与拓扑", "Shape and topology"),
     "4": ("三区三线与文物保护", "Reference lines and heritage"),
     "5": ("规划深度", "Plan depth"),
+    "6": ("控规地块", "Land-use parcels"),
 }
 
 

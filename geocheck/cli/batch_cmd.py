@@ -57,6 +57,7 @@ def batch_command(source, out_dir, workers, profile, town_type, crs, allow_crs_d
         crs=crs or config.crs,
         assume_crs=assume_crs or config.assume_crs,
         roles=tuple(sorted(config.roles.items())),
+        fields=tuple(sorted(config.fields.items())),
         references=tuple(specs := collect_specs(references, config)),
         formats=("json", *(formats or ("html",))),
         findings=findings,

@@ -24,6 +24,7 @@ from .options import (allow_crs_distortion_option, assume_crs_option, config_opt
 @click.option("--core", metavar="LAYER", help="Layer holding the core area (核心区).")
 @click.option("--urban-design", metavar="LAYER", help="Layer holding the urban-design area (城市设计范围).")
 @town_type_option
+@click.option("--parcels", metavar="LAYER", help="Layer holding the 控规 land-use parcels (地块).")
 @crs_option
 @allow_crs_distortion_option
 @assume_crs_option
@@ -40,7 +41,7 @@ from .options import (allow_crs_distortion_option, assume_crs_option, config_opt
 @click.option("--findings", type=click.Path(path_type=Path), metavar="OUT.gpkg",
               help="Also write the findings' geometries, styled for QGIS, to a GeoPackage (atomically).")
 @debug_option
-def check_command(submission, profile, boundary, construction, core, urban_design, town_type, crs,
+def check_command(submission, profile, boundary, construction, core, urban_design, parcels, town_type, crs,
                   allow_crs_distortion, assume_crs, encoding, config_path, fmt, output, quiet, lang, findings,
                   references):
     """Check one submission: a GeoPackage, a folder or .zip of Shapefiles, or another vector file.
@@ -52,7 +53,7 @@ def check_command(submission, profile, boundary, construction, core, urban_desig
     config = settings(config_path, [submission])
     roles = dict(config.roles)
     for role, value in (("boundary", boundary), ("construction", construction), ("core", core),
-                        ("urban_design", urban_design)):
+                        ("urban_design", urban_design), ("parcels", parcels)):
         if value:
             roles[role] = value
     report = check(
@@ -66,6 +67,7 @@ def check_command(submission, profile, boundary, construction, core, urban_desig
         town_type=town_type or config.town_type,
         allow_crs_distortion=allow_crs_distortion,
         config=config,
+        fields=config.fields,
     )
     rendered = render_report(report, fmt, lang=lang, color=output is None and sys.stdout.isatty(), quiet=quiet)
     if findings:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ..findings import Report
+from .landuse import landuse_markdown
 from .view import report_view
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # inline markup and table cells
@@ -57,6 +58,8 @@ def render_markdown(report: Report, *, lang: str = "zh") -> str:
     out += _table([w["role"], "km²", w["mu"], "m²", f"{w['geodesic']} m²"],
                   [[a["role"], w["missing"], "", "", ""] if a["missing"]
                    else [a["role"], a["km2"], a["mu"], a["m2"], a["geodesic_m2"]] for a in v["areas"]])
+    if v["landuse"]:
+        out += landuse_markdown(v["landuse"], md_escape)
     out += [f"## {md_escape(w['layers'])}", ""]
     out += _table([w["role"], w["layer"], w["file"], w["source_crs"], w["features"]],
                   [[l["role"], w["missing"], "", "", ""] if l["missing"]

@@ -73,6 +73,25 @@ KIND_STYLES: dict[str, Style] = {
                              "#4a0072", "#c88ee0", 0.6, marker="*", width=1.6),
 }
 
+# 控规 parcels (GC6xx, geocheck.checks.parcels): fills only, as above
+KIND_STYLES |= {
+    "bad_code": Style("用地代码不合法", "Illegal land-use code", "#7b1fa2", "#ce93d8", 0.6, width=1.4),
+    "name_mismatch": Style("用地代码与名称不符", "Code and name disagree", "#8e24aa", "#e1bee7", 0.5),
+    "parcel_gap": Style("地块缝隙", "Gap between parcels", "#d50000", "#ff8a80", 0.8, width=1.8),
+    "parcel_overlap": Style("地块压盖", "Parcel overlap", "#b71c1c", "#ff5252", 0.7, width=1.8),
+    "parcel_outside": Style("地块超出规划范围", "Parcel outside the planned area", "#c0001a", "#ff4d5e", 0.5,
+                            hatch="////", width=1.4),
+    "sliver": Style("碎小地块", "Sliver parcel", "#000000", "#ffde00", 0.9, width=1.4),
+    "area_mismatch": Style("申报面积不符", "Declared area mismatch", "#e65100", "#ffb74d", 0.5, width=1.2),
+    "construction_outside_zone": Style("建设范围外的建设用地", "Construction land outside the zone", "#bf360c",
+                                       "#ff7043", 0.55, width=1.4),
+    "zone_not_construction": Style("建设范围内非建设用地", "Zone not coded as construction", "#33691e", "#aed581",
+                                   0.55, width=1.4),
+    "indicator_missing": Style("缺少控制指标", "Control indicator missing", "#f57f17", "#fff176", 0.5, width=1.2),
+    "indicator_out_of_range": Style("控制指标不合理", "Implausible control indicator", "#e65100", "#ffcc80", 0.5,
+                                    hatch="++", width=1.2),
+}
+
 # Reference layers drawn as context under the town (clipped to a margin around it).
 CONTEXT_STYLES: dict[str, Style] = {
     "ecological_red_line": Style("生态保护红线", "Ecological red line", "#1b7f3a", "#a8dcb0", 0.45, width=1.2),

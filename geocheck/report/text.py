@@ -18,6 +18,7 @@ from ..findings import Report, Status, Verdict
 from ..roles import ROLES
 from .i18n import (AREA_ROWS, NBSP, STATUS, STATUS_ORDER, TERMINAL as T, VERDICT, area_text, bilingual_status,
                    bilingual_verdict, check_message, crs_text, measured_text, normalise_numbers, num, threshold_text)
+from .landuse import print_landuse
 
 STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.WARN: "yellow", Status.SKIP: "dim",
                 Status.NOT_RUN: "bold magenta"}
@@ -136,6 +137,7 @@ def print_report(report: Report, console: Console) -> None:
         if geodesic is not None:
             text += f"; {T['geodesic']} {num(geodesic)}{NBSP}m²"
         say(console, f"{label}: {text}", indent=2)
+    print_landuse(report, console)
     console.print(Text(T["layers"], style="bold"))
     for key, info in inputs.get("roles", {}).items():
         label = f"{ROLES[key].title_zh} {ROLES[key].title_en}"

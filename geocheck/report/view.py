@@ -13,6 +13,7 @@ from .i18n import (AREA_ROWS, STATUS, VERDICT, WORDS, band_note, check_lang, che
                    crs_text, indicator_detail, indicator_measure, measured_text, normalise_numbers, num,
                    role_title, source_crs_text, threshold_text, check_source)
 from .mapmodel import Conflict, conflicts
+from .landuse import landuse_view
 
 
 def report_view(report: Report, lang: str) -> dict:
@@ -60,6 +61,7 @@ def report_view(report: Report, lang: str) -> dict:
         ],
         "conflicts": [conflict_row(c, report, lang) for c in conflicts(report)],
         "notes": [normalise_numbers(n.get(lang) or n.get("en", "")) for n in report.notes],
+        "landuse": landuse_view(report, lang),  # None without a parcel layer
     }
 
 
