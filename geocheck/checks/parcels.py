@@ -115,7 +115,8 @@ def check_codes(ctx):
     by_name = int((t["status"] == "by_name").sum())
     measured = {"parcels": int(len(t)), "bad": n, "resolved_by_name": by_name,
                 "bad_area": _area_measure(float(bad["area_m2"].sum())), "code_systems": m.code_systems,
-                "text": f"{n} / {len(t)} parcels with an illegal or missing code"}
+                "text": f"{n} / {len(t)} parcels with an illegal or missing code",
+                "text_zh": f"{n} / {len(t)} 个地块用地代码不合法或缺失"}
     threshold = {"text_zh": "全部地块代码合法", "text_en": "every parcel has a legal code",
                  "code_systems": list(m.accepted_systems)}
     return ctx.result(
@@ -162,7 +163,8 @@ def check_names(ctx):
     n = len(bad)
     return ctx.result(
         n > 0, features=features,
-        measured={"parcels": int(len(t)), "mismatched": n, "text": f"{n} code/name mismatches"},
+        measured={"parcels": int(len(t)), "mismatched": n, "text": f"{n} code/name mismatches",
+                  "text_zh": f"{n} 处用地代码与名称不符"},
         threshold={"text_zh": "代码与名称一致", "text_en": "code and name agree"},
         message_zh=f"{n} 个地块的用地代码与名称不一致" if n else "用地代码与名称均一致",
         message_en=f"{n} parcels have a name that is not their code's" if n else "codes and names agree",
@@ -303,7 +305,8 @@ def check_slivers(ctx):
     return ctx.result(
         len(small) > 0, features=features,
         measured={"count": int(len(small)), "smallest_m2": round(float(t["area_m2"].min()), 3) if len(t) else None,
-                  "text": f"{len(small)} parcels under {lo:g} m²"},
+                  "text": f"{len(small)} parcels under {lo:g} m²",
+                  "text_zh": f"{len(small)} 个地块小于 {lo:g} 平方米"},
         threshold={"min_area_m2": lo, "text_zh": f"地块面积不小于 {lo:g} 平方米", "text_en": f"parcels of at least {lo:g} m²"},
         message_zh=f"{len(small)} 个地块面积小于 {lo:g} 平方米" if len(small) else f"无小于 {lo:g} 平方米的碎小地块",
         message_en=f"{len(small)} parcel(s) smaller than {lo:g} m²" if len(small) else f"no parcel under {lo:g} m²",
@@ -349,7 +352,8 @@ def check_declared_area(ctx):
     return ctx.result(
         len(bad) > 0, features=features,
         measured={"count": int(len(bad)), "largest_difference_m2": worst, "declared_area_unit": unit,
-                  "text": f"{len(bad)} parcels off by more than {tol:g} m²"},
+                  "text": f"{len(bad)} parcels off by more than {tol:g} m²",
+                  "text_zh": f"{len(bad)} 个地块申报面积与图形面积相差超过 {tol:g} 平方米"},
         threshold={"tolerance_m2": tol, "text_zh": f"差值不超过 {tol:g} 平方米", "text_en": f"within {tol:g} m²"},
         message_zh=(f"{len(bad)} 个地块申报面积与图形面积相差超过 {tol:g} 平方米" if len(bad)
                     else f"申报面积与图形面积一致（容差 {tol:g} 平方米）"),
@@ -411,7 +415,8 @@ def check_construction(ctx):
         worst > limit, features=features,
         measured={"construction_land": _area_measure(m.construction_m2), "zone": _area_measure(zone.area_m2),
                   "coded_outside_zone_m2": round(out.area_m2, 2), "zone_not_coded_m2": round(missing.area_m2, 2),
-                  "text": f"{format_area(m.construction_m2)} coded vs {format_area(zone.area_m2)} zone"},
+                  "text": f"{format_area(m.construction_m2)} coded vs {format_area(zone.area_m2)} zone",
+                  "text_zh": f"按代码的建设用地 {format_area(m.construction_m2)}，建设范围 {format_area(zone.area_m2)}"},
         threshold={"limit_m2": round(limit, 2), "text_zh": f"差异不超过 {tol_text}（取较宽者）",
                    "text_en": f"differences within {tol_text} (the wider applies)"},
         message_zh=(f"按用地代码计建设用地 {format_area(m.construction_m2)}，建设范围 {format_area(zone.area_m2)}；"
@@ -512,7 +517,8 @@ def check_composition(ctx):
     est = m.green_cover_estimate_pct
     measured = {"green": _area_measure(m.green_m2), "green_share_of_construction_pct": share,
                 "green_cover_estimate_pct": est, "composition": m.composition,
-                "text": f"green/open space {share:.2f}% of construction land" if share is not None else "no construction land"}
+                "text": f"green/open space {share:.2f}% of construction land" if share is not None else "no construction land",
+                "text_zh": f"绿地与开敞空间占建设用地 {share:.2f}%" if share is not None else "无建设用地"}
     est_zh = f"；绿化覆盖率估算约 {est:.1f}%（仅供参考，不作判定）" if est is not None else ""
     est_en = f"; vegetation cover (绿化覆盖率) estimated at about {est:.1f}% (an estimate, never judged)" if est is not None else ""
     share_zh = f"{share:.2f}%" if share is not None else "—"
@@ -589,7 +595,8 @@ def check_indicators_present(ctx):
                              f"{_label(row)} ({row['code']}): " + ", ".join(PURPOSES[k].title_en for k in lacking)))
     return ctx.result(
         count > 0, features=features,
-        measured={"construction_parcels": int(len(cons)), "lacking": count, "text": f"{count} of {len(cons)} lacking"},
+        measured={"construction_parcels": int(len(cons)), "lacking": count, "text": f"{count} of {len(cons)} lacking",
+                  "text_zh": f"{len(cons)} 个建设用地地块中 {count} 个缺少指标"},
         threshold={"indicators": wanted, "text_zh": "建设地块均有控制指标", "text_en": "every construction parcel has them"},
         message_zh=(f"{len(cons)} 个建设地块中 {count} 个缺少控制指标" if count
                     else f"{len(cons)} 个建设地块控制指标齐全"),
@@ -655,7 +662,7 @@ def check_indicator_values(ctx):
                 features.append(_ind("indicator_out_of_range", m, fid, row, f"{_label(row)}: " + "; ".join(problems)))
     return ctx.result(
         count > 0, features=features,
-        measured={"parcels": int(len(t)), "implausible": count, "fields": present, "text": f"{count} parcels"},
+        measured={"parcels": int(len(t)), "implausible": count, "fields": present, "text": f"{count} parcels", "text_zh": f"{count} 个地块"},
         threshold={**{k: ctx.param(k) for k in RANGE_PARAMS}, "text_zh": "指标在合理范围内且上限不小于下限",
                    "text_en": "indicators within plausible ranges, upper ≥ lower"},
         message_zh=f"{count} 个地块控制指标取值不合理" if count else "控制指标取值均合理",

@@ -216,6 +216,8 @@ def measured_text(c: CheckResult, lang: str = "en") -> str:
     """The measured value, rebuilt from the rule's numbers (the rule's own `text` is a fallback)."""
     m = c.measured or {}
     w = WORDS[lang]
+    if m.get(f"text_{lang}"):  # a rule that wrote its measure in both languages
+        return normalise_numbers(m[f"text_{lang}"])
     if "groups" in m and "largest_gap_m" in m:
         return w["groups"].format(groups=m["groups"], gap=num(m["largest_gap_m"], 1))
     if "coverage_pct" in m and isinstance(m.get("uncovered"), dict):
