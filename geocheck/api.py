@@ -14,6 +14,7 @@ from pyproj import CRS
 
 from . import __version__
 from . import crs as crs_mod
+from .cad_layers import settings as cad_settings
 from .checks import REGISTRY, run_rule
 from .findings import Report
 from .measure import contiguity, coverage_pct
@@ -42,6 +43,7 @@ def check(
     allow_crs_distortion: bool = False,
     config=None,
     fields: dict[str, str] | None = None,
+    snap_tolerance: float | None = None,
 ) -> Report:
     """Check one submission against a profile.
 
@@ -65,6 +67,8 @@ def check(
     config : the geocheck.config.Config the caller's settings came from, named in the report.
     fields : parcel-layer field names per purpose (``{"code": "YDXZ"}``, see geocheck.parcels.PURPOSES);
         others are found by their aliases.
+    snap_tolerance : metres within which CAD line ends are joined to close a boundary; default
+        the profile's ``cad_snap_tolerance_m``, else rules/cad.json.
 
     Raises geocheck.errors.GeocheckError (InputError, ProfileError …) when it cannot check.
     """
@@ -72,10 +76,16 @@ def check(
     town_type = check_town_type(town_type)
     target = _as_crs(crs, "--crs")
     assumed = _as_crs(assume_crs, "--assume-crs")
+    if snap_tolerance is not None:
+        cad = cad_settings(snap_tolerance)
+    elif prof.cad_snap_tolerance_m is not None:
+        cad = cad_settings(prof.cad_snap_tolerance_m, "profile")
+    else:
+        cad = cad_settings()
     refset, owned = open_references(references)
     try:
         sub = open_submission(path, role_layers=roles, target_crs=target, assume_crs=assumed,
-                              encoding=parse_encoding(encoding) if encoding else None)
+                              encoding=parse_encoding(encoding) if encoding else None, cad_settings=cad)
         distortion_notes = check_distortion(sub, prof, allow_crs_distortion)
         refs = ReferenceContext(refset, sub)
         sub.parcels = _measure_parcels(sub, prof, fields)

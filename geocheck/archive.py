@@ -4,6 +4,11 @@ GDAL reads members through /vsizip/; the checks here look at the central directo
 refuse archives that are corrupt, would expand past a sane size (a zip bomb), or hold entries
 whose names escape the archive (absolute or ..): such a name is either an attack or a broken
 tool, and GDAL's own path handling of it should not be relied on.
+
+Member names: a zip made on Chinese Windows stores GBK names without the UTF-8 flag, which
+every reader then shows as CP437 mojibake (╣µ╗«╖╢╬º for 规划范围). Names are shown (and matched
+to roles) decoded: the UTF-8 flag if set, else strict UTF-8, else GB18030, else CP437 as
+stored; `--encoding` picks the codec instead. GDAL still opens members by their stored name.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ MAX_ENTRIES = 10_000
 class Archive:
     """The members of a zip file: names, sizes and bytes, read without extracting."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, name_encoding: str | None = None):
         self.path = path
         try:
             with zipfile.ZipFile(path) as zf:
@@ -40,6 +45,9 @@ class Archive:
             if name.is_absolute() or ".." in name.parts or ":" in info.filename:
                 raise InputError(f"zip entry '{info.filename}' points outside the archive; refusing", path)
         self.sizes = {i.filename: i.file_size for i in infos}
+        decoded = {i.filename: member_name(i, name_encoding) for i in infos}
+        self.names = {k: v[0] for k, v in decoded.items()}  # stored → as shown
+        self.name_codecs = {k: v[1] for k, v in decoded.items() if v[1]}  # stored → codec, where not CP437
 
     def read(self, name: str, limit: int = -1) -> bytes:
         try:
@@ -51,7 +59,35 @@ class Archive:
     main = None  # every vector member of an archive is a layer source
 
     def shown(self, name: str) -> str:
-        return f"{self.path}/{name}"
+        return f"{self.path}/{self.names.get(name, name)}"
+
+    def name_note(self, name: str) -> tuple[str, str] | None:
+        """(zh, en) saying how a member's unflagged name was decoded, or None."""
+        codec = self.name_codecs.get(name)
+        if codec is None:
+            return None
+        return (f"压缩包成员名未带 UTF-8 标志（按 CP437 显示为“{name}”），按 {codec.upper()} 解码为“{self.names[name]}”",
+                f"the zip member name has no UTF-8 flag (shown as '{name}' in CP437); decoded as {codec.upper()}: "
+                f"'{self.names[name]}' (use --encoding if it looks wrong)")
 
     def gdal_path(self, name: str) -> str:
         return f"/vsizip/{self.path.resolve()}/{name}"
+
+
+def member_name(info: zipfile.ZipInfo, codec: str | None = None) -> tuple[str, str | None]:
+    """A member's name as its writer meant it, and the codec used if not CP437 (see the module
+    docstring)."""
+    if info.flag_bits & 0x800:  # the UTF-8 flag: Python already decoded it so
+        return info.filename, None
+    try:
+        raw = info.filename.encode("cp437")  # zipfile decoded unflagged names as CP437
+    except UnicodeEncodeError:
+        return info.filename, None
+    if raw.isascii():
+        return info.filename, None
+    for candidate in ([codec] if codec else ["utf-8", "gb18030"]):
+        try:
+            return raw.decode(candidate), candidate
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return info.filename, None

@@ -43,6 +43,7 @@ CONFIG_SCHEMA = {
         "town_type": {"type": "string"},
         "crs": {"type": "string"},
         "assume_crs": {"type": "string"},
+        "snap_tolerance_m": {"type": "number", "minimum": 0},  # CAD: join line ends this close
         "roles": {
             "type": "object",
             "properties": {r: {"type": "string"} for r in ROLES},
@@ -63,6 +64,7 @@ class Config:
     profile: str | None = None
     crs: str | None = None
     assume_crs: str | None = None
+    snap_tolerance_m: float | None = None
     roles: dict[str, str] = field(default_factory=dict)
     references: dict = field(default_factory=dict)
     town_type: str | None = None
@@ -146,5 +148,6 @@ def _build(data: dict, path: Path, prefix: str) -> Config:
     if profile and profile.endswith(".toml") and not Path(profile).is_absolute():
         profile = str(path.parent / profile)
     return Config(profile=profile, crs=data.get("crs"), assume_crs=data.get("assume_crs"),
+                  snap_tolerance_m=data.get("snap_tolerance_m"),
                   roles=dict(data.get("roles", {})), references=dict(data.get("references", {})),
                   town_type=data.get("town_type"), fields=dict(data.get("fields", {})), path=path)

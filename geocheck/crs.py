@@ -100,11 +100,12 @@ def infer_crs(bounds, layer: str, path) -> tuple[CRS, dict]:
     a CRSError asking for --assume-crs, never a silent EPSG:4326.
     """
     minx, miny, maxx, maxy = (float(v) for v in bounds)
-    if minx >= 1e7 and maxx < 1e8 and GK_NORTHING[0] <= miny and maxy <= GK_NORTHING[1]:
-        zone, last = int(minx // 1e6), int(maxx // 1e6)
-        if zone == last and zone in GK_ZONES:
-            crs = CRS.from_epsg(FIRST_GK_ZONE_EPSG + zone - GK_ZONES.start)
-            return crs, _inferred_note(layer, crs, f"东坐标带号前缀 {zone}", f"eastings carry zone prefix {zone}")
+    if survey_axes(bounds):
+        raise _survey_swapped(layer, path)
+    zone = prefix_zone(minx, maxx)
+    if zone is not None and GK_NORTHING[0] <= miny and maxy <= GK_NORTHING[1]:
+        crs = prefixed_gk(zone)
+        return crs, _inferred_note(layer, crs, f"东坐标带号前缀 {zone}", f"eastings carry zone prefix {zone}")
     if _inside(minx, maxx, CHINA_LON) and _inside(miny, maxy, CHINA_LAT):
         return CGCS2000_GEOGRAPHIC, _inferred_note(
             layer, CGCS2000_GEOGRAPHIC, "坐标为中国范围内的经纬度", "coordinates are longitude/latitude inside China")
@@ -132,12 +133,78 @@ def check_plausible(bounds, crs: CRS, layer: str, path) -> None:
             raise CRSError(f"layer '{layer}': coordinates {where} are not longitude/latitude although its CRS "
                            f"{crs_label(crs)} is geographic (wrong or missing .prj?)", path)
     else:
+        if survey_axes(bounds):
+            raise _survey_swapped(layer, path)
         if max(abs(minx), abs(miny), abs(maxx), abs(maxy)) > MAX_PROJECTED:
             raise CRSError(f"layer '{layer}': coordinates {where} are outside any plausible range "
                            f"for {crs_label(crs)}", path)
         if _inside(minx, maxx, (-180, 180)) and _inside(miny, maxy, (-90, 90)):
             raise CRSError(f"layer '{layer}': coordinates {where} look like degrees but its CRS "
                            f"{crs_label(crs)} is projected in metres (wrong .prj?)", path)
+
+
+def prefix_zone(minx: float, maxx: float) -> int | None:
+    """The 3° zone number eastings carry as their first two digits, if they carry one."""
+    if minx >= 1e7 and maxx < 1e8:
+        zone, last = int(minx // 1e6), int(maxx // 1e6)
+        if zone == last and zone in GK_ZONES:
+            return zone
+    return None
+
+
+def prefixed_gk(zone: int) -> CRS:
+    """CGCS2000 3° GK with the zone number in the easting (EPSG:4513–4533)."""
+    return CRS.from_epsg(FIRST_GK_ZONE_EPSG + zone - GK_ZONES.start)
+
+
+def cm_gk(zone: int) -> CRS:
+    """CGCS2000 3° GK without the zone number (EPSG:4534–4554, 'CM 3n E')."""
+    return CRS.from_epsg(FIRST_GK_CM_EPSG + zone - GK_ZONES.start)
+
+
+def survey_axes(bounds) -> bool:
+    """X holds northings and Y eastings (Chinese survey order, X = north), as CAD drawn from
+    survey coordinates often has: a Chinese northing (1 000–6 500 km) is never a GK easting
+    (under 1 000 km, or 10⁷ and more with a zone prefix)."""
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    x_northing = 1e6 <= minx and maxx <= GK_NORTHING[1]
+    y_easting = (0 < miny and maxy < 1e6) or prefix_zone(miny, maxy) is not None
+    return x_northing and y_easting
+
+
+def prj_conflict(bounds, crs: CRS) -> tuple[str, str, CRS] | None:
+    """(zh, en, CRS the coordinates imply) when a Gauss–Krüger CRS contradicts the zone prefix
+    its eastings carry (or lack), else None."""
+    fe = _false_easting(crs)
+    if fe is None:
+        return None
+    minx, _, maxx, _ = (float(v) for v in bounds)
+    zone = prefix_zone(minx, maxx)
+    if fe >= 1e7:  # the CRS puts the zone number in the easting
+        crs_zone = int(fe // 1e6)
+        if zone is None and 0 <= minx and maxx < 1e6:
+            implied = cm_gk(crs_zone) if crs_zone in GK_ZONES else None
+            if implied is None:
+                return None
+            return ("东坐标不带带号前缀", "eastings carry no zone prefix", implied)
+        if zone is not None and zone != crs_zone:
+            return (f"东坐标带号前缀为 {zone}", f"eastings carry zone prefix {zone}", prefixed_gk(zone))
+    elif fe == 500_000 and zone is not None:
+        return (f"东坐标带号前缀 {zone}", f"eastings carry zone prefix {zone}", prefixed_gk(zone))
+    return None
+
+
+def _false_easting(crs: CRS) -> float | None:
+    op = crs.coordinate_operation if crs.is_projected else None
+    if op is None or "Transverse Mercator" not in op.method_name:
+        return None
+    return next((float(p.value) for p in op.params if p.name == "False easting"), None)
+
+
+def _survey_swapped(layer: str, path) -> CRSError:
+    return CRSError(f"layer '{layer}': X holds northings and Y eastings (survey axis order, X = north, as "
+                    "Chinese survey coordinates are written); export the drawing with X = easting, Y = northing "
+                    "(or swap X/Y in CAD) and resubmit", path)
 
 
 def _inside(lo: float, hi: float, span: tuple[float, float]) -> bool:

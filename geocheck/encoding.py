@@ -162,4 +162,21 @@ def dxf_encoding(data: bytes, option: str | None = None) -> Encoding:
     page = DXF_CODEPAGE.search(data)
     declared = page.group(1).decode("ascii", "replace").strip() if page else None
     lines = [l for l in data.splitlines() if not l.isascii()]
-    return choose(lines, option=option, declared=declared, declared_by="$DWGCODEPAGE")
+    chosen = choose(lines, option=option, declared=declared, declared_by="$DWGCODEPAGE")
+    # A single-byte page decodes any bytes, so GBK text under ANSI_1252 (converters leave the
+    # template's header) would come out as Western mojibake. Chinese text pairs its high bytes
+    # within GB2312's rows (both ≥ 0xA1); Western accented text almost never does.
+    if chosen.source == "cpg" and not _cjk_capable(chosen.codec) and decodes(lines, "gb2312"):
+        return Encoding("gbk", "detected",
+                        f"$DWGCODEPAGE says '{declared}' but the text is Chinese (GBK bytes); pass --encoding "
+                        "if names look wrong", f"$DWGCODEPAGE 声明“{declared}”，但文字为中文（GBK 字节），"
+                        "按 GBK 读取；如名称乱码请用 --encoding 指定")
+    return chosen
+
+
+def looks_garbled(name: str) -> bool:
+    """A name that is Chinese read in the wrong code page: CP437 box drawing (╣µ╗«), or Latin-1
+    letters in a run (è§„åˆ’), as GBK or UTF-8 bytes come out when decoded as single bytes."""
+    if any("\u2500" <= ch <= "\u259f" for ch in name):
+        return True
+    return re.search(r"[\u0080-\u00ff]{3,}", name) is not None

@@ -16,7 +16,13 @@ class GeocheckError(Exception):
 def first_line(exc: BaseException) -> str:
     """The first line of a library's exception text: GDAL and PROJ messages can run long."""
     text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    if not text:
+        return type(exc).__name__
+    # GDAL's advice to prefix a driver name helps nobody reading a geocheck report.
+    first = text[0]
+    if "; It might help to specify the correct driver" in first:
+        first = first.split("; It might help to specify the correct driver")[0].rstrip(".; ")
+    return first
 
 
 class InputError(GeocheckError):

@@ -66,6 +66,7 @@ class Profile:
     roles: dict[str, str]  # role → "required" | "optional"
     rules: dict[str, dict]  # code → settings (severity, source, thresholds)
     path: str
+    cad_snap_tolerance_m: float | None = None  # CAD line ends this close are joined (rules/cad.json default)
     references: dict[str, str] = field(default_factory=dict)  # reference kind → "required" | "optional"
     reference_groups: list[list[str]] = field(default_factory=list)  # at least one kind of each is required
     measurement_tolerance: dict = field(default_factory=dict)  # area_m2, length_m, crs_distortion_pct
@@ -147,6 +148,7 @@ def schema() -> dict:
             "source": {"type": "string", "minLength": 1},
             "about_band_note": {"type": "string"},
             "about_band_note_zh": {"type": "string"},
+            "cad_snap_tolerance_m": {"type": "number", "minimum": 0},
             "roles": {
                 "type": "object",
                 "properties": {r: {"enum": ["required", "optional"]} for r in ROLES},
@@ -225,6 +227,7 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
         reference_groups=[list(g) for g in data["references"].get("one_of", [])],
         measurement_tolerance=dict(data["measurement_tolerance"]), sha256=hashlib.sha256(raw).hexdigest(),
         landuse=data.get("landuse"),
+        cad_snap_tolerance_m=data.get("cad_snap_tolerance_m"),
     )
 
 

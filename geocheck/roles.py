@@ -1,8 +1,11 @@
 """Submission roles and how layer names map to them.
 
 Institutes name layers in Chinese or English, often with the town's name around the role
-(梦想小镇规划范围). A layer takes the role whose longest alias its normalised name contains,
-so 核心区城市设计范围 is the urban-design area, not the core area.
+(梦想小镇规划范围) and a CAD suffix after it (规划范围线, 建设用地边界线), or by the pinyin
+initials CAD standards use (GHFW 规划范围, JSYD 建设用地, HXQ 核心区, CSSJ 城市设计). A layer
+takes the role whose longest alias its normalised name contains, so 核心区城市设计范围 is the
+urban-design area, not the core area. A name with a negative term (非建设用地, 禁建区, 限建区)
+describes land that is *not* a role: it never matches, however much of an alias it contains.
 """
 
 from __future__ import annotations
@@ -28,27 +31,31 @@ ROLES: dict[str, Role] = {
             "boundary",
             "规划范围",
             "planned area",
-            ("规划范围", "规划边界", "四至范围", "规划红线范围", "planning_boundary",
-             "planned_area", "plan_boundary", "boundary", "planning_area"),
+            ("规划范围", "规划边界", "四至范围", "规划红线范围", "规划红线", "用地红线", "规划用地范围",
+             "规划用地边界", "规划区范围", "规划区边界", "小镇范围", "小镇边界", "planning_boundary",
+             "planned_area", "plan_boundary", "boundary", "planning_area",
+             "ghfw", "ghfwx", "ghbj", "ghbjx", "ghhx", "ydhx"),
         ),
         Role(
             "construction",
             "建设范围",
             "construction zone",
-            ("建设范围", "建设用地", "核心建设用地", "近期建设区", "建设区", "construction",
-             "construction_zone", "construction_land", "build_area"),
+            ("建设范围", "建设用地", "核心建设用地", "近期建设区", "建设区", "建设用地红线",
+             "construction", "construction_zone", "construction_land", "build_area",
+             "jsyd", "jsydx", "jsfw", "jsfwx"),
         ),
         Role(
             "core",
             "核心区",
             "core area",
-            ("核心区", "核心功能区", "core_area", "core"),
+            ("核心区", "核心功能区", "core_area", "core", "hxq", "hxqx", "hxgnq"),
         ),
         Role(
             "urban_design",
             "城市设计范围",
             "urban-design area",
-            ("城市设计范围", "城市设计", "urban_design", "urban_design_area", "design_area"),
+            ("城市设计范围", "城市设计", "urban_design", "urban_design_area", "design_area",
+             "cssj", "cssjfw", "cssjx"),
         ),
         # 控规 parcels keep their features and attributes (geocheck.parcels measures them).
         Role(
@@ -62,6 +69,11 @@ ROLES: dict[str, Role] = {
 }
 
 
+# Land that is explicitly not to be built on, or restricted: such a layer is never a role.
+NEGATIVE_TERMS = ("非建设", "不可建设", "不宜建设", "禁建", "限建", "禁止建设", "限制建设",
+                  "non_construction", "fjsyd")
+
+
 def normalise(name: str) -> str:
     """Lower-case, unify separators: 'Planning-Boundary ' → 'planning_boundary'."""
     return re.sub(r"[\s\-\.]+", "_", name.strip().lower())
@@ -70,16 +82,35 @@ def normalise(name: str) -> str:
 def role_of_layer_name(name: str) -> str | None:
     """The role a layer name suggests, or None."""
     norm = normalise(name)
+    if any(_contains(norm, normalise(t)) for t in NEGATIVE_TERMS):
+        return None
     best: tuple[int, str] | None = None
     for role in ROLES.values():
         for alias in role.aliases:
             a = normalise(alias)
-            # ASCII aliases must match whole words so 'score' is not 'core'.
-            hit = (a in norm) if not a.isascii() else re.search(
-                rf"(^|[^a-z]){re.escape(a)}($|[^a-z])", norm) is not None
-            if hit and (best is None or len(a) > best[0]):
+            if _contains(norm, a) and (best is None or len(a) > best[0]):
                 best = (len(a), role.key)
     return best[1] if best else None
+
+
+def _contains(norm: str, alias: str) -> bool:
+    """Chinese aliases match anywhere; ASCII ones as whole words, so 'score' is not 'core'."""
+    if not alias.isascii():
+        return alias in norm
+    return re.search(rf"(^|[^a-z]){re.escape(alias)}($|[^a-z])", norm) is not None
+
+
+def unassigned_hint(shapes_by_layer: dict[str, int | None], taken) -> tuple[str, str]:
+    """(zh, en) listing the layers no role took, with how many areas each draws where known,
+    most areas first: where to look when a role has no match."""
+    rest = [(n, c) for n, c in shapes_by_layer.items() if n not in set(taken)]
+    rest.sort(key=lambda nc: -(nc[1] or 0))
+    if not rest:
+        return "没有未分配的图层", "no layer is left unassigned"
+    zh = "、".join(f"{n}（{c} 个闭合图形）" if c is not None else n for n, c in rest[:12])
+    en = ", ".join(f"{n} ({c} closed shape{'s' if c != 1 else ''})" if c is not None else n for n, c in rest[:12])
+    more = len(rest) - 12
+    return (zh + (f" 等 {len(rest)} 个" if more > 0 else ""), en + (f" and {more} more" if more > 0 else ""))
 
 
 def assign_roles(layer_names: list[str], explicit: dict[str, str | None],

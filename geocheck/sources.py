@@ -13,7 +13,6 @@ import os
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
@@ -21,13 +20,13 @@ import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 from shapely.errors import GEOSException
 
-from . import cad, encoding
+from . import cad, cad_layers, encoding
 from .archive import Archive
 from .errors import InputError, first_line
 from .shapefile import check_shapefile
 
 # Extensions of single-file vector formats looked for inside a submission folder or zip.
-VECTOR_SUFFIXES = {".shp", ".gpkg", ".geojson", ".json", ".kml", ".dxf", ".fgb", ".sqlite"}
+VECTOR_SUFFIXES = {".shp", ".gpkg", ".geojson", ".json", ".kml", ".dxf", ".dwg", ".fgb", ".sqlite"}
 # Formats holding one layer: the file name, not GDAL's layer name, is what roles match.
 SINGLE_LAYER_SUFFIXES = {".shp", ".geojson", ".json", ".fgb"}
 CURVE_TYPES = ("Curve", "Circular", "Compound", "Surface")
@@ -35,9 +34,10 @@ CURVE_TYPES = ("Curve", "Circular", "Compound", "Surface")
 # GDAL must never rebuild a missing .shx next to the input (it writes the file in place).
 pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": "NO"})
 
-# Arcs (CAD bulges and ARCs, curved geometries) become chords of at most ARC_MAX_CHORD_M:
-# the area lost is θ·c²/12 for θ radians of arc, 0.02 m² per full turn at any radius, far
-# below the 1 m² measurement tolerance (GDAL's default 4° step loses 2 551 m² on a 1 km circle).
+# Curved geometries GDAL reads become chords of at most ARC_MAX_CHORD_M: the area lost is
+# θ·c²/12 for θ radians of arc, 0.02 m² per full turn at any radius, far below the 1 m²
+# measurement tolerance (GDAL's default 4° step loses 2 551 m² on a 1 km circle). CAD drawings
+# are not read by GDAL: geocheck.cad linearises their arcs with the chord error of rules/cad.json.
 ARC_MAX_CHORD_M = 0.2
 ARC_LINEARISATION = {"OGR_ARC_STEPSIZE": "0.5", "OGR_ARC_MAX_GAP": str(ARC_MAX_CHORD_M)}
 
@@ -51,7 +51,10 @@ class LayerRef:
     layer: str | None  # layer name inside that dataset
     file: str  # the file a reviewer would look for (shown in reports)
     encoding: encoding.Encoding | None = None  # text encoding of a Shapefile's DBF or a DXF
-    cad_layer: str | None = None  # the CAD layer of a DXF's "entities" this ref stands for
+    cad_layer: str | None = None  # the CAD layer of a DXF/DWG drawing this ref stands for
+    cad: cad_layers.CadSettings | None = None  # how that drawing's line work becomes areas
+    closed_shapes: int | None = None  # areas the CAD layer draws (shown when no role matches)
+    file_note: tuple[str, str] | None = None  # (zh, en) how the file's name was decoded (zip members)
 
 
 @dataclass
@@ -61,12 +64,15 @@ class LoadedLayer:
     read_issues: dict = field(default_factory=dict)  # fid → why a geometry had to be fixed to be read
 
 
-def list_layers(path: str | os.PathLike, *, encoding_option: str | None = None) -> list[LayerRef]:
+def list_layers(path: str | os.PathLike, *, encoding_option: str | None = None,
+                cad_settings: cad_layers.CadSettings | None = None) -> list[LayerRef]:
     """All spatial layers of a submission, or InputError if there are none.
 
-    `encoding_option` (a Python codec) overrides the text encoding of Shapefiles and DXFs.
+    `encoding_option` (a Python codec) overrides the text encoding of Shapefiles and DXFs;
+    `cad_settings` says how CAD line work becomes areas (default: rules/cad.json).
     """
-    _dxf_entities.cache_clear()  # the DXF cache serves one submission's listing and loading only
+    cad_layers.clear_cache()  # the drawing cache serves one submission's listing and loading only
+    cad_settings = cad_settings or cad_layers.settings()
     p = Path(path)
     try:
         st = p.stat()
@@ -77,21 +83,21 @@ def list_layers(path: str | os.PathLike, *, encoding_option: str | None = None) 
     if not os.access(p, os.R_OK | (os.X_OK if p.is_dir() else 0)):
         raise InputError("is not readable (permission denied)", p)
     if p.is_dir() and p.suffix.lower() != ".gdb":
-        refs = _container_layers(_Folder(p), encoding_option)
+        refs = _container_layers(_Folder(p), encoding_option, cad_settings)
         if not refs:
             raise InputError("folder holds no Shapefile, GeoPackage or other vector file", p)
         return refs
     if p.is_file() and st.st_size == 0:
         raise InputError("is an empty (zero-byte) file", p)
     if p.suffix.lower() == ".zip":
-        refs = _container_layers(Archive(p), encoding_option)
+        refs = _container_layers(Archive(p, encoding_option), encoding_option, cad_settings)
         if not refs:
             raise InputError("zip archive holds no Shapefile, GeoPackage or other vector file", p)
         return refs
     if p.is_file():
         stem = p.stem.lower()
         return _container_layers(_Folder(p.parent, only=lambda n: n.lower().startswith(stem + ".")
-                                         and "/" not in n, main=p.name), encoding_option)
+                                         and "/" not in n, main=p.name), encoding_option, cad_settings)
     return _dataset_layers(str(p), p, single_name=False)
 
 
@@ -122,7 +128,7 @@ class _Folder:
         return str(self.root / name)
 
 
-def _container_layers(box, encoding_option: str | None) -> list[LayerRef]:
+def _container_layers(box, encoding_option: str | None, cad_settings) -> list[LayerRef]:
     refs: list[LayerRef] = []
     gdbs = sorted({"/".join(parts[:i + 1]) for parts in (PurePosixPath(n).parts for n in box.sizes)
                    for i, part in enumerate(parts[:-1]) if part.lower().endswith(".gdb")})
@@ -140,12 +146,19 @@ def _container_layers(box, encoding_option: str | None) -> list[LayerRef]:
             enc = _dbf_encoding(box, name[:-4], dbf, layout, encoding_option)
             refs.extend(replace(r, encoding=enc) for r in _dataset_layers(box.gdal_path(name), shown, single_name=True))
         elif suffix in cad.CAD_SUFFIXES:
-            refs.extend(_cad_layers(box, name, shown, encoding_option))
+            refs.extend(_cad_layers(box, name, shown, encoding_option, cad_settings))
         else:
             refs.extend(_dataset_layers(box.gdal_path(name), shown, single_name=suffix in SINGLE_LAYER_SUFFIXES))
+    noted = getattr(box, "name_note", lambda n: None)
+    refs = [replace(r, file_note=noted(_member_of(box, r))) if noted(_member_of(box, r)) else r for r in refs]
     for gdb in gdbs:
         refs.extend(_dataset_layers(box.gdal_path(gdb), box.shown(gdb), single_name=False))
     return refs
+
+
+def _member_of(box, ref: LayerRef) -> str:
+    """The stored member name a ref's file comes from (refs show the decoded one)."""
+    return next((n for n in box.sizes if box.shown(n) == ref.file), "")
 
 
 def _dbf_encoding(box, stem: str, data: bytes, layout, option: str | None) -> encoding.Encoding:
@@ -155,19 +168,17 @@ def _dbf_encoding(box, stem: str, data: bytes, layout, option: str | None) -> en
                            declared_by=".cpg", ldid=layout.ldid)
 
 
-def _cad_layers(box, name: str, shown: str, option: str | None) -> list[LayerRef]:
-    enc = encoding.dxf_encoding(box.read(name), option)
-    ref = LayerRef(PurePosixPath(name).stem, box.gdal_path(name), None, shown, enc)
-    entities = _read_dxf(ref)
-    names = cad.boundary_layers(entities)
-    if not names:
-        raise InputError("CAD drawing holds no closed polyline or hatch on any layer", shown)
-    return [replace(ref, name=n, cad_layer=n) for n in names]
+def _cad_layers(box, name: str, shown: str, option: str | None, settings) -> list[LayerRef]:
+    data = box.read(name)
+    enc = cad_layers.text_encoding(data, name, option)
+    ref = LayerRef(PurePosixPath(name).stem, box.gdal_path(name), None, shown, enc, cad=settings)
+    return [replace(ref, name=layer, cad_layer=layer, closed_shapes=n)
+            for layer, n in cad_layers.offered(ref.gdal_path, shown, data, enc, settings)]
 
 
 def _dataset_layers(gdal_path: str, shown, *, single_name: bool) -> list[LayerRef]:
     try:
-        with _quiet():
+        with _quiet(listing=True):
             layers = pyogrio.list_layers(gdal_path)
     except (DataSourceError, DataLayerError, OSError) as exc:
         raise InputError(f"not a vector dataset GDAL can read ({first_line(exc)})", shown) from None
@@ -197,11 +208,9 @@ def load_layer(ref: LayerRef, *, bbox=None) -> LoadedLayer:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if ref.cad_layer is not None:
-                frame, others = cad.select(_read_dxf(ref), ref.cad_layer)
-                if others:
-                    notes.append(_note(ref, f"{others} 个非闭合图元（文字、标注、开放线等）未计入",
-                                       f"{others} CAD entities that are not closed boundaries (text, "
-                                       "dimensions, open lines) were left out"))
+                frame, cad_notes, issues = cad_layers.load(ref.gdal_path, ref.file, ref.encoding.codec if ref.encoding
+                                                           else None, ref.cad_layer, ref.cad or cad_layers.settings())
+                notes.extend(_note(ref, zh, en) for zh, en in cad_notes)
             else:
                 frame, issues = _read_checked(ref, bbox)
             curves = _curve_types(ref)
@@ -209,7 +218,10 @@ def load_layer(ref: LayerRef, *, bbox=None) -> LoadedLayer:
         raise InputError(f"layer '{ref.name}' cannot be read ({first_line(exc)})", ref.file) from None
     if any("Measured (M)" in str(w.message) for w in caught):
         notes.append(_note(ref, "M 值（测量值）已舍弃", "M (measure) values were dropped"))
-    if frame.geometry.has_z.any():
+    for text in dict.fromkeys(_gdal_notice(w) for w in caught):  # GDAL's other notices, once each
+        if text:
+            notes.append(_note(ref, f"GDAL 读取提示：{text}", f"GDAL notice while reading: {text}"))
+    if ref.cad_layer is None and frame.geometry.has_z.any():  # CAD layers say so themselves
         notes.append(_note(ref, "Z 值（高程）已舍弃，按平面计算面积",
                            "Z values were dropped; areas are planimetric"))
     if curves:
@@ -220,8 +232,11 @@ def load_layer(ref: LayerRef, *, bbox=None) -> LoadedLayer:
     if (frame.geometry.geom_type == "GeometryCollection").any():
         notes.append(_note(ref, "几何集合仅保留其中的面", "geometry collections were reduced to their polygons"))
     if ref.encoding is not None and ref.encoding.source != "ascii":
-        notes.append(_note(ref, f"属性文字编码 {ref.encoding.label}：{ref.encoding.why_zh}",
-                           f"attribute text read as {ref.encoding.label}: {ref.encoding.why_en}"))
+        what_zh, what_en = ("图纸文字（图层名）", "drawing text (layer names)") if ref.cad_layer else ("属性文字", "attribute text")
+        notes.append(_note(ref, f"{what_zh}编码 {ref.encoding.label}：{ref.encoding.why_zh}",
+                           f"{what_en} read as {ref.encoding.label}: {ref.encoding.why_en}"))
+    if ref.file_note is not None:
+        notes.append(_note(ref, *ref.file_note))
     return LoadedLayer(frame, notes, issues)
 
 
@@ -253,27 +268,6 @@ def _read(ref: LayerRef, bbox, on_invalid: str) -> gpd.GeoDataFrame:
         with _gdal_config(**ARC_LINEARISATION), _quiet():
             gdf = pyogrio.read_dataframe(ref.gdal_path, encoding="latin1", **kwargs)
         return _redecode(gdf, codec)
-
-
-def _read_dxf(ref: LayerRef) -> gpd.GeoDataFrame:
-    """All entities of a DXF, text decoded with the encoding chosen for it."""
-    return _dxf_entities(ref.gdal_path, ref.file, ref.encoding.codec if ref.encoding else None)
-
-
-@lru_cache(maxsize=2)
-def _dxf_entities(gdal_path: str, shown: str, codec: str | None) -> gpd.GeoDataFrame:
-    """GDAL's DXF driver reads the whole drawing as one layer: read it once for listing its
-    CAD layers and for each role taken from it (callers only select from the frame).
-
-    GDAL is told the file is ISO-8859-1, which maps bytes one to one, so the real decoding
-    happens here and does not depend on GDAL's iconv support.
-    """
-    try:
-        with _gdal_config(DXF_ENCODING="ISO-8859-1", **ARC_LINEARISATION), _quiet():
-            gdf = pyogrio.read_dataframe(gdal_path, fid_as_index=True)
-    except (DataSourceError, DataLayerError, OSError) as exc:
-        raise InputError(f"not a CAD drawing GDAL can read ({first_line(exc)})", shown) from None
-    return _redecode(gdf, codec)
 
 
 def _curve_types(ref: LayerRef) -> list[str]:
@@ -324,10 +318,26 @@ def _gdal_config(**options):
         pyogrio.set_gdal_config_options(old)
 
 
+# Nothing may be written next to an input: no .aux.xml (PAM) and no .properties (gzip index).
+_NO_SIDE_FILES = {"GDAL_PAM_ENABLED": "NO", "CPL_VSIL_GZIP_WRITE_PROPERTIES": "NO"}
+
+
 @contextmanager
-def _quiet():
-    """GDAL's notices about the input reach the user as notes or errors, not as warnings."""
-    with warnings.catch_warnings():
+def _quiet(listing: bool = False):
+    """GDAL's notices about the input reach the user as notes or errors, not as warnings: a
+    read records them (load_layer turns them into notes); a listing drops them, the read of
+    the same layer reports them again."""
+    with warnings.catch_warnings(), _gdal_config(**_NO_SIDE_FILES):
         warnings.filterwarnings("ignore", message="Could not decode error message")
+        if listing:
+            warnings.simplefilter("ignore")
         yield
+
+
+def _gdal_notice(w: warnings.WarningMessage) -> str | None:
+    """A GDAL warning worth a note: not the M-value one (noted on its own) or decoding noise."""
+    text = str(w.message).strip()
+    if not issubclass(w.category, RuntimeWarning) or "Measured (M)" in text or "Could not decode" in text:
+        return None
+    return first_line(text)
 

@@ -18,10 +18,11 @@ from pyproj.exceptions import ProjError
 from shapely.geometry.base import BaseGeometry
 
 from . import crs as crs_mod
+from .encoding import looks_garbled
 from .errors import CRSError, InputError, RoleError
 from .geometry import GeodesicMeter, coverage_dissolve, non_finite, repair_all
 from .parcels.cad import code_layers, load_code_layers
-from .roles import ROLES, assign_roles
+from .roles import ROLES, assign_roles, unassigned_hint
 
 CODE_LAYERS = object()  # the parcels role's "layer" when it is assembled from CAD layers named by code
 from .sources import LayerRef, list_layers, load_layer
@@ -62,6 +63,8 @@ class Submission:
     meter: GeodesicMeter
     notes: list[dict] = field(default_factory=list)
     parcels: object = None  # geocheck.parcels.ParcelMeasurement, measured once by api.check
+    # role → {zh, en} listing the layers no role took (closed-shape counts), for a role with no match
+    role_hints: dict[str, dict] = field(default_factory=dict)
 
     def geometry(self, role: str) -> BaseGeometry | None:
         layer = self.roles.get(role)
@@ -75,22 +78,26 @@ def open_submission(
     target_crs: CRS | None = None,
     assume_crs: CRS | None = None,
     encoding: str | None = None,
+    cad_settings=None,
 ) -> Submission:
     """List, assign, read and reproject a submission's role layers.
 
-    `encoding` (a Python codec) overrides the detected text encoding of Shapefiles and DXFs.
+    `encoding` (a Python codec) overrides the detected text encoding of Shapefiles and DXFs;
+    `cad_settings` (geocheck.cad_layers.CadSettings) how CAD line work becomes areas.
     """
     path = Path(path)
-    layers = list_layers(path, encoding_option=encoding)
+    layers = list_layers(path, encoding_option=encoding, cad_settings=cad_settings)
     # 控规 parcels drawn on one CAD layer per land-use class are read together as one layer.
     by_code = {} if (role_layers or {}).get("parcels") else code_layers(layers)
     assignment = assign_roles([l.name for l in layers if l.name not in by_code], role_layers or {}, str(path))
     if by_code and assignment.get("parcels") is None:
         assignment["parcels"] = CODE_LAYERS
+    shapes = {l.name: l.closed_shapes for l in layers}
     by_name = {l.name: l for l in layers}
     raw: dict[str, tuple[LayerRef, gpd.GeoDataFrame, bool]] = {}
     notes: list[dict] = []
     read_issues: dict[str, dict] = {}
+    overridden: set[str] = set()  # roles whose .prj contradicted the coordinates (noted already)
     for role, name in assignment.items():
         if name is None:
             continue
@@ -118,16 +125,32 @@ def open_submission(
             else:
                 gdf = gdf.set_crs(assume_crs)
             assumed = True
+        elif (conflict := crs_mod.prj_conflict(bounds, gdf.crs)) is not None:
+            gdf, note = _resolve_conflict(gdf, conflict, assume_crs, ref)
+            notes.append(note)
+            overridden.add(role)
+            assumed = True
         crs_mod.check_plausible(bounds, gdf.crs, ref.name, ref.file)
         raw[role] = (ref, gdf, assumed)
 
     if not raw:
-        names = ", ".join(l.name for l in layers)
+        garbled = any(looks_garbled(l.name) for l in layers)
         raise RoleError(
             f"no layer is recognisably a planned area, construction zone, core area or urban-design "
-            f"area (layers: {names}); name them with --boundary/--construction/--core/--urban-design",
-            path,
+            f"area (layers: {unassigned_hint(shapes, ())[1]}); name them with "
+            "--boundary/--construction/--core/--urban-design"
+            + ("; the names look garbled: try --encoding GB18030 (or the code page they were written in)"
+               if garbled else ""), path,
         )
+    hints = {}
+    for role, name in assignment.items():
+        if name is None:
+            zh, en = unassigned_hint(shapes, [*assignment.values(), *by_code])
+            r, option = ROLES[role], f"--{role.replace('_', '-')}"
+            hints[role] = {"zh": f"未分配的图层：{zh}；可用 {option} 图层名 指定",
+                           "en": f"layers not assigned to a role: {en}; name one with {option} LAYER"}
+            notes.append({"zh": f"没有图层按名称识别为{r.title_zh}；{hints[role]['zh']}",
+                          "en": f"no layer is recognisably the {r.title_en} ({r.title_zh}); {hints[role]['en']}"})
     chosen_by = "user"
     if target_crs is None:
         lon = _centre_longitude([gdf for _, gdf, _ in raw.values()], path)
@@ -142,12 +165,27 @@ def open_submission(
         if roles[role].union.is_empty:  # nothing to measure: degenerate rings, lines or points only
             raise InputError(f"layer '{ref.name}' ({ROLES[role].title_zh}) holds no polygon with an area "
                              f"({len(gdf)} feature(s), all empty, degenerate or not polygons)", ref.file)
-        if assumed and assume_crs is not None:
+        if assumed and assume_crs is not None and role not in overridden:
             notes.append({
                 "zh": f"图层“{ref.name}”缺少坐标系，按用户指定的 {crs_mod.crs_label(assume_crs)} 处理",
                 "en": f"layer '{ref.name}' has no CRS; assumed {crs_mod.crs_label(assume_crs)} as instructed",
             })
-    return Submission(path, layers, roles, target_crs, chosen_by, meter, notes)
+    return Submission(path, layers, roles, target_crs, chosen_by, meter, notes, role_hints=hints)
+
+
+def _resolve_conflict(gdf, conflict, assume_crs, ref):
+    """A layer whose .prj contradicts its coordinates: refuse, unless --assume-crs says which."""
+    zh, en, implied = conflict
+    declared = crs_mod.crs_label(gdf.crs)
+    if assume_crs is None:
+        raise CRSError(f"layer '{ref.name}': its CRS {declared} contradicts its coordinates: {en} → "
+                       f"{crs_mod.crs_label(implied)}; if the coordinates are right, pass --assume-crs "
+                       f"EPSG:{implied.to_epsg()} to override the .prj", ref.file)
+    note = {"zh": f"图层“{ref.name}”的坐标系 {declared} 与坐标不符（{zh} → {crs_mod.crs_label(implied)}），"
+                  f"按用户指定的 {crs_mod.crs_label(assume_crs)} 处理",
+            "en": f"layer '{ref.name}': its CRS {declared} contradicts its coordinates ({en} → "
+                  f"{crs_mod.crs_label(implied)}); {crs_mod.crs_label(assume_crs)} used as instructed by --assume-crs"}
+    return gdf.set_crs(assume_crs, allow_override=True), note
 
 
 def _prepare(role, ref, gdf, assumed, target_crs, meter, read_issues=None) -> RoleLayer:

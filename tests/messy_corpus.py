@@ -375,7 +375,7 @@ CASES = [
     Case("no_prj_plain_gk_assumed", lambda d: no_prj(d, "EPSG:4549"), 0, ("assumed EPSG:4549",),
          ("--assume-crs", "EPSG:4549")),
     Case("zip_in_place", zipped_shp, 0, ("成果/规划范围.shp",)),
-    Case("dxf_hatches_gbk", lambda d: dxf_town(d, gbk=True), 0, ("1 CAD entities that are not closed",
+    Case("dxf_hatches_gbk", lambda d: dxf_town(d, gbk=True), 0, ("1 points, images and other entities are not boundaries",
                                                                  "inferred EPSG:4528"),
          json_checks={"inputs.roles.boundary.layer": "规划范围", "inputs.roles.boundary.encoding": "GBK"}),
     Case("dxf_closed_polylines_utf8", lambda d: dxf_town(d, gbk=False), 0, ("UTF-8",), ("--assume-crs", "4549"),

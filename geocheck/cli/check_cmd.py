@@ -13,7 +13,8 @@ from ..errors import GeocheckError
 from ..report import BINARY_FORMATS, FORMATS, render_report, write_atomic, write_findings_gpkg
 from . import cli, debug_option
 from .options import (allow_crs_distortion_option, assume_crs_option, config_option, crs_option, lang_option,
-                      profile_option, reference_option, settings, town_type_option)
+                      profile_option, reference_crs_option, reference_option, settings, snap_tolerance_option,
+                      town_type_option)
 
 
 @cli.command("check")
@@ -29,9 +30,11 @@ from .options import (allow_crs_distortion_option, assume_crs_option, config_opt
 @allow_crs_distortion_option
 @assume_crs_option
 @click.option("--encoding", metavar="CODEC",
-              help="Text encoding of Shapefile attributes / DXF layer names, e.g. GB18030 (default: .cpg, "
-                   "DBF language byte, else detected).")
+              help="Text encoding of Shapefile attributes, DXF text and zip member names, e.g. GB18030 "
+                   "(default: .cpg, DBF language byte, DXF header if the bytes fit it, else detected).")
+@snap_tolerance_option
 @reference_option
+@reference_crs_option
 @config_option
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text (terminal), json, html, markdown, or docx (a 初审意见 draft in Word; needs -o).")
@@ -42,8 +45,8 @@ from .options import (allow_crs_distortion_option, assume_crs_option, config_opt
               help="Also write the findings' geometries, styled for QGIS, to a GeoPackage (atomically).")
 @debug_option
 def check_command(submission, profile, boundary, construction, core, urban_design, parcels, town_type, crs,
-                  allow_crs_distortion, assume_crs, encoding, config_path, fmt, output, quiet, lang, findings,
-                  references):
+                  allow_crs_distortion, assume_crs, encoding, snap_tolerance, config_path, fmt, output, quiet, lang,
+                  findings, references, reference_crs):
     """Check one submission: a GeoPackage, a folder or .zip of Shapefiles, or another vector file.
 
     Exit codes: 0 compliant, 1 non-compliant, 2 could not check, 3 incomplete (docs/verdicts.md).
@@ -62,12 +65,13 @@ def check_command(submission, profile, boundary, construction, core, urban_desig
         roles=roles,
         crs=crs or config.crs,
         assume_crs=assume_crs or config.assume_crs,
-        references=collect_specs(references, config),
+        references=collect_specs(references, config, reference_crs),
         encoding=encoding,
         town_type=town_type or config.town_type,
         allow_crs_distortion=allow_crs_distortion,
         config=config,
         fields=config.fields,
+        snap_tolerance=snap_tolerance if snap_tolerance is not None else config.snap_tolerance_m,
     )
     rendered = render_report(report, fmt, lang=lang, color=output is None and sys.stdout.isatty(), quiet=quiet)
     if findings:

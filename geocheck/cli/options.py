@@ -20,6 +20,13 @@ reference_option = click.option(
     help="Reference layer for the 4xx rules, repeatable: KIND is ecological_red_line, basic_farmland, "
          "urban_development_boundary, heritage_protection_range, heritage_control_zone or heritage_points; "
          "SOURCE a vector file[:LAYER], a GeoTIFF mask, or postgresql://…#schema.table (see docs/references.md).")
+reference_crs_option = click.option(
+    "--reference-crs", "reference_crs", multiple=True, metavar="KIND=EPSG:XXXX",
+    help="CRS of a reference source that carries none (a CAD drawing) or a wrong one, repeatable.")
+snap_tolerance_option = click.option(
+    "--snap-tolerance", type=float, metavar="METRES",
+    help="CAD drawings: join line ends and close polylines whose ends are this close (default: the "
+         "profile's cad_snap_tolerance_m, else 1 m from rules/cad.json); every join is a note.")
 config_option = click.option(
     "--config", "config_path", type=click.Path(path_type=Path),
     help="Config file (default: $GEOCHECK_CONFIG, else the nearest geocheck.toml or [tool.geocheck] in "

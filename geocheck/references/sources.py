@@ -183,12 +183,14 @@ class VectorReference(ReferenceSource):
             info = pyogrio.read_info(path, layer=layer)
         except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
             raise InputError(f"not a vector dataset GDAL can read ({first_line(exc)})", label) from None
-        if info.get("crs") is None:
-            raise CRSError("reference layer has no coordinate reference system (.prj missing?)", label)
+        if info.get("crs") is None and not spec.crs:
+            raise CRSError("reference layer has no coordinate reference system (.prj missing?); give it with "
+                           f"--reference-crs {spec.kind}=EPSG:XXXX or crs = in the [references] table", label)
         kind = KINDS[spec.kind]
         _check_geometry_type(kind, info.get("geometry_type"), label)
         fields = tuple(str(f) for f in info["fields"])
-        src = cls(spec, CRS.from_user_input(info["crs"]), str(info.get("driver", "OGR")),
+        given = crs_mod.parse_crs(spec.crs, what=f"the CRS of reference {spec.kind}") if spec.crs else None
+        src = cls(spec, given or CRS.from_user_input(info["crs"]), str(info.get("driver", "OGR")),
                   str(layer) if layer is not None else str(info.get("layer_name")),
                   int(info["features"]) if info.get("features", -1) >= 0 else None)
         src.path = path
@@ -488,4 +490,7 @@ def open_reference(spec: ReferenceSpec) -> ReferenceSource:
         raise InputError("reference source does not exist", spec.display)
     if spec.is_raster:
         return RasterReference.open(spec)
+    from .from_inputs import InputLayerReference, read_as_submission
+    if read_as_submission(spec):  # CAD drawings, zips and folders: read as a submission is
+        return InputLayerReference.open(spec)
     return VectorReference.open(spec)

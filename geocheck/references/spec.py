@@ -14,7 +14,7 @@ Sources, by how SOURCE looks:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import ConfigError, InputError
@@ -49,7 +49,7 @@ KINDS: dict[str, ReferenceKind] = {k.name: k for k in (
 )}
 
 RASTER_SUFFIXES = (".tif", ".tiff")
-_FIELD_KEYS = ("id_field", "name_field", "level_field")
+_FIELD_KEYS = ("id_field", "name_field", "level_field", "crs")  # crs: for sources that carry none (CAD)
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ class ReferenceSpec:
     id_field: str | None = None
     name_field: str | None = None
     level_field: str | None = None
+    crs: str | None = None  # the source's CRS when it carries none (CAD) or carries a wrong one
 
     @property
     def is_postgis(self) -> bool:
@@ -184,8 +185,16 @@ def merge_specs(config_specs: list[ReferenceSpec], cli_specs: list[ReferenceSpec
     return [s for s in config_specs if s.kind not in given] + list(cli_specs)
 
 
-def collect_specs(cli_values, config) -> list[ReferenceSpec]:
-    """`--reference` values (relative to the cwd) over a Config's [references] table."""
+def collect_specs(cli_values, config, crs_values=()) -> list[ReferenceSpec]:
+    """`--reference` values (relative to the cwd) over a Config's [references] table;
+    `--reference-crs KIND=CRS` values give those kinds' sources a CRS."""
     from_config = specs_from_config(config.references, config.path) if config.references else []
-    return merge_specs(from_config, [parse_reference(v) for v in cli_values or ()])
+    specs = merge_specs(from_config, [parse_reference(v) for v in cli_values or ()])
+    given = {}
+    for text in crs_values or ():
+        kind, sep, crs = text.partition("=")
+        if not sep or not crs.strip():
+            raise InputError("--reference-crs is given as KIND=CRS, e.g. heritage_points=EPSG:4549", text)
+        given[check_kind(kind, text)] = crs.strip()
+    return [replace(s, crs=given[s.kind]) if s.kind in given else s for s in specs]
 
