@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import sources
-from ..cad import LAYER_FIELD
+from .. import cad_layers, sources
 
 CAD_TEXT = "CAD文字"  # the column the labels get; reported as the code field, found by "cad_text"
 _MTEXT_CODES = re.compile(r"\\[A-Za-z][^;\\]*;|[{}]|\\P")  # MTEXT formatting (\A1; \H2.5; {…} \P)
@@ -29,16 +28,13 @@ def cad_labels(layer) -> pd.Series | None:
     ref = layer.ref
     if ref.cad_layer is None:
         return None
-    entities = sources._read_dxf(ref)  # cached: the same read that listed the CAD layers
-    if "Text" not in entities.columns:
+    labels = cad_layers.texts(ref.gdal_path, ref.file, ref.encoding.codec if ref.encoding else None,
+                              ref.cad_layer, ref.cad or cad_layers.settings())  # the drawing is cached
+    if not labels:
         return None
-    rows = entities[(entities[LAYER_FIELD].astype(str) == ref.cad_layer) & entities["Text"].notna()]
-    rows = rows[rows.geometry.geom_type == "Point"]
-    if rows.empty:
-        return None
-    points = gpd.GeoSeries(shapely.force_2d(rows.geometry.values), crs=layer.source_crs)
+    points = gpd.GeoSeries([shapely.Point(x, y) for x, y, _ in labels], crs=layer.source_crs)
     points = points.to_crs(layer.features.crs).values
-    texts = [_MTEXT_CODES.sub("", str(t)).strip() for t in rows["Text"]]
+    texts = [_MTEXT_CODES.sub("", str(t)).strip() for _, _, t in labels]
     geoms = np.asarray(layer.features.geometry.values, dtype=object)
     parcel_idx, point_idx = shapely.STRtree(points).query(geoms, predicate="contains")
     found: dict[int, list[str]] = {}
