@@ -243,8 +243,9 @@ def _entity(e, parent_layer, depth, out: Drawing, sagitta: float) -> None:
         return
     if kind in ("TEXT", "MTEXT"):  # kept for land-use labels inside parcels (geocheck.parcels.cad)
         where = e.dxf.insert
-        if kind == "TEXT":
-            where = e.ocs().to_wcs(where)
+        if kind == "TEXT":  # an aligned TEXT is placed by its alignment point; AutoCAD derives insert
+            aligned = (e.dxf.get("halign", 0) or e.dxf.get("valign", 0)) and e.dxf.hasattr("align_point")
+            where = e.ocs().to_wcs(e.dxf.align_point if aligned else where)
         out.layer(layer).texts.append((float(where.x), float(where.y), e.text if kind == "MTEXT" else e.dxf.text))
     if kind in SKIPPED:
         out.layer(layer).skipped[SKIPPED[kind]] += 1
