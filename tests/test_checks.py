@@ -103,6 +103,17 @@ def test_missing_required_role_fails_but_others_run(missing_core_gpkg):
     assert report.inputs["roles"]["core"] is None
 
 
+def test_missing_required_role_names_the_unassigned_layers(tmp_path):
+    from towns import compliant_layers, write_gpkg
+
+    layers = compliant_layers()
+    layers["中心片区"] = layers.pop("核心区")  # an unusual name no alias matches
+    report = geocheck.check(write_gpkg(tmp_path / "odd.gpkg", layers), profile=LENIENT)
+    c = report.check("GC501")
+    assert c.status.value == "fail" and "中心片区" in c.message_en and "--core" in c.message_en
+    assert "中心片区" in c.message_zh
+
+
 def test_missing_optional_role_skips(missing_core_gpkg, tmp_path):
     profile = tmp_path / "p.toml"
     text = LENIENT
