@@ -14,6 +14,7 @@ stored; `--encoding` picks the codec instead. GDAL still opens members by their 
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from .errors import InputError
@@ -45,6 +46,11 @@ class Archive:
             if name.is_absolute() or ".." in name.parts or ":" in info.filename:
                 raise InputError(f"zip entry '{info.filename}' points outside the archive; refusing", path)
         self.sizes = {i.filename: i.file_size for i in infos}
+        if len(self.sizes) < len(infos):  # zipfile would read the last copy, GDAL the first
+            seen: set[str] = set()
+            dup = next(i.filename for i in infos if i.filename in seen or seen.add(i.filename))
+            raise InputError(f"zip archive holds the entry '{dup}' more than once; refusing an "
+                             "ambiguous archive", path)
         decoded = {i.filename: member_name(i, name_encoding) for i in infos}
         self.names = {k: v[0] for k, v in decoded.items()}  # stored → as shown
         self.name_codecs = {k: v[1] for k, v in decoded.items() if v[1]}  # stored → codec, where not CP437
@@ -53,7 +59,8 @@ class Archive:
         try:
             with zipfile.ZipFile(self.path) as zf, zf.open(name) as member:
                 return member.read(limit)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, zlib.error,
+                NotImplementedError) as exc:
             raise InputError(f"zip entry '{name}' cannot be read ({exc})", self.path) from None
 
     main = None  # every vector member of an archive is a layer source

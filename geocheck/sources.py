@@ -23,6 +23,7 @@ from shapely.errors import GEOSException
 from . import cad, cad_layers, encoding
 from .archive import Archive
 from .errors import InputError, first_line
+from .inputs_safety import readonly_gdal_path, stat_input
 from .shapefile import check_shapefile
 
 # Extensions of single-file vector formats looked for inside a submission folder or zip.
@@ -74,12 +75,7 @@ def list_layers(path: str | os.PathLike, *, encoding_option: str | None = None,
     cad_layers.clear_cache()  # the drawing cache serves one submission's listing and loading only
     cad_settings = cad_settings or cad_layers.settings()
     p = Path(path)
-    try:
-        st = p.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        raise InputError("does not exist", p) from None
-    except PermissionError:
-        raise InputError("is not readable (permission denied)", p) from None
+    st = stat_input(p, allow_dir=True)  # a FIFO, device or socket is refused before any open
     if not os.access(p, os.R_OK | (os.X_OK if p.is_dir() else 0)):
         raise InputError("is not readable (permission denied)", p)
     if p.is_dir() and p.suffix.lower() != ".gdb":
@@ -122,7 +118,7 @@ class _Folder:
             raise InputError(f"cannot be read ({exc.strerror or exc})", self.root / name) from None
 
     def gdal_path(self, name: str) -> str:
-        return str(self.root / name)
+        return readonly_gdal_path(self.root / name, self.shown(name))
 
     def shown(self, name: str) -> str:
         return str(self.root / name)
@@ -148,6 +144,11 @@ def _container_layers(box, encoding_option: str | None, cad_settings) -> list[La
         elif suffix in cad.CAD_SUFFIXES:
             refs.extend(_cad_layers(box, name, shown, encoding_option, cad_settings))
         else:
+            if isinstance(box, Archive) and any(box.sizes.get(name + j) for j in ("-wal", "-journal")):
+                # /vsizip/ is read-only: a database whose latest state is in a journal cannot be read right
+                raise InputError("is zipped with its write-ahead log or rollback journal, so the file alone "
+                                 "is not its latest state; checkpoint it (close it in QGIS) and zip it again",
+                                 shown)
             refs.extend(_dataset_layers(box.gdal_path(name), shown, single_name=suffix in SINGLE_LAYER_SUFFIXES))
     noted = getattr(box, "name_note", lambda n: None)
     refs = [replace(r, file_note=noted(_member_of(box, r))) if noted(_member_of(box, r)) else r for r in refs]
@@ -329,6 +330,9 @@ def _quiet(listing: bool = False):
     the same layer reports them again."""
     with warnings.catch_warnings(), _gdal_config(**_NO_SIDE_FILES):
         warnings.filterwarnings("ignore", message="Could not decode error message")
+        # GDAL retrying a WAL-mode GeoPackage through the read-only view with IMMUTABLE=YES
+        # (inputs_safety.readonly_gdal_path): expected, and not about the data
+        warnings.filterwarnings("ignore", message=".*WAL-enabled database")
         if listing:
             warnings.simplefilter("ignore")
         yield

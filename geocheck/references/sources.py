@@ -24,6 +24,7 @@ from pyproj.exceptions import ProjError
 
 from .. import crs as crs_mod
 from ..errors import CRSError, InputError, first_line
+from ..inputs_safety import quiet_gdal, readonly_gdal_path, stat_input
 from ..geometry import EMPTY_POLYGON, repair
 from .spec import KINDS, ReferenceKind, ReferenceSpec
 
@@ -176,11 +177,12 @@ class VectorReference(ReferenceSource):
         from pyogrio.errors import DataLayerError, DataSourceError
 
         label = spec.display
-        path = spec.source
+        path = readonly_gdal_path(spec.source, label)  # a GeoPackage through a read-only view
         try:
-            layers = [(str(n), t) for n, t in pyogrio.list_layers(path) if t is not None]
-            layer = spec.layer if spec.layer is not None else _choose_layer(KINDS[spec.kind], layers, label)
-            info = pyogrio.read_info(path, layer=layer)
+            with quiet_gdal(listing=True):
+                layers = [(str(n), t) for n, t in pyogrio.list_layers(path) if t is not None]
+                layer = spec.layer if spec.layer is not None else _choose_layer(KINDS[spec.kind], layers, label)
+                info = pyogrio.read_info(path, layer=layer)
         except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
             raise InputError(f"not a vector dataset GDAL can read ({first_line(exc)})", label) from None
         if info.get("crs") is None and not spec.crs:
@@ -219,11 +221,13 @@ class VectorReference(ReferenceSource):
 
         try:
             try:
-                rows = list(self._open_collection().items(bbox=tuple(box)))
+                with quiet_gdal():
+                    rows = list(self._open_collection().items(bbox=tuple(box)))
             except UnicodeDecodeError:  # a GBK/GB18030 Shapefile without a .cpg
                 self.close()
                 self.encoding = "gb18030"
-                rows = list(self._open_collection().items(bbox=tuple(box)))
+                with quiet_gdal():
+                    rows = list(self._open_collection().items(bbox=tuple(box)))
         except (fiona.errors.FionaError, OSError, ValueError) as exc:
             raise InputError(f"cannot be read ({first_line(exc)})", self.label) from None
 
@@ -420,8 +424,10 @@ class RasterReference(ReferenceSource):
         from rasterio.errors import RasterioError
 
         label = spec.display
+        stat_input(spec.source, label)
         try:
-            ds = rasterio.open(spec.source)
+            with quiet_gdal(listing=True):
+                ds = rasterio.open(spec.source)
         except (RasterioError, OSError) as exc:
             raise InputError(f"not a raster GDAL can read ({first_line(exc)})", label) from None
         if KINDS[spec.kind].geometry != "polygon":
@@ -488,6 +494,7 @@ def open_reference(spec: ReferenceSpec) -> ReferenceSource:
         return PostgisReference.open(spec)
     if not Path(spec.source).exists():
         raise InputError("reference source does not exist", spec.display)
+    stat_input(spec.source, spec.display, allow_dir=True)  # no FIFO, device or socket
     if spec.is_raster:
         return RasterReference.open(spec)
     from .from_inputs import InputLayerReference, read_as_submission
