@@ -63,6 +63,15 @@ class Archive:
                 NotImplementedError) as exc:
             raise InputError(f"zip entry '{name}' cannot be read ({exc})", self.path) from None
 
+    def open(self, name: str):
+        """A member for binary reading (seekable: zipfile re-reads from its start to seek back)."""
+        try:
+            zf = zipfile.ZipFile(self.path)
+            return _Member(zf, zf.open(name), name, self.path)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, zlib.error,
+                NotImplementedError) as exc:
+            raise InputError(f"zip entry '{name}' cannot be read ({exc})", self.path) from None
+
     main = None  # every vector member of an archive is a layer source
 
     def shown(self, name: str) -> str:
@@ -98,3 +107,29 @@ def member_name(info: zipfile.ZipInfo, codec: str | None = None) -> tuple[str, s
         except (UnicodeDecodeError, LookupError):
             continue
     return info.filename, None
+
+
+class _Member:
+    """An open zip member whose read errors (bad CRC, corrupt deflate data) are InputErrors."""
+
+    def __init__(self, zf, fh, name, path):
+        self._zf, self._fh, self._name, self._path = zf, fh, name, path
+
+    def _guard(self, op, *args):
+        try:
+            return op(*args)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, zlib.error) as exc:
+            raise InputError(f"zip entry '{self._name}' cannot be read ({exc})", self._path) from None
+
+    def read(self, n: int = -1) -> bytes:
+        return self._guard(self._fh.read, n)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._guard(self._fh.seek, offset, whence)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._fh.close()
+        self._zf.close()

@@ -29,6 +29,7 @@ from pathlib import Path
 import jsonschema
 
 from .errors import ConfigError
+from .inputs_safety import read_text_capped
 from .provenance import sha256_file
 from .parcels.fields import AREA_UNITS, PURPOSES
 from .roles import ROLES
@@ -132,9 +133,10 @@ def load_config(path: Path) -> Config:
 
 
 def _read_toml(path: Path) -> dict:
+    text = read_text_capped(path, error=ConfigError, what="config")  # no FIFO, device or huge file
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"cannot read config ({exc})", path) from None
 
 

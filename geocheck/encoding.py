@@ -49,9 +49,11 @@ def codec_name(text: str | None) -> str | None:
                  f"iso-8859-{value[4:]}" if value.startswith("8859") and len(value) > 4 else f"cp{value}")
     for candidate in (value, raw):
         try:
-            return codecs.lookup(candidate).name if candidate else None
+            info = codecs.lookup(candidate) if candidate else None
         except LookupError:
             continue
+        # base64, zlib, rot13 … are codecs too, but not text encodings: no .cpg can mean them
+        return info.name if info is not None and getattr(info, "_is_text_encoding", True) else None
     return None
 
 

@@ -19,7 +19,11 @@ def polygonal(geom: BaseGeometry | None) -> BaseGeometry:
         return EMPTY_POLYGON
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         return geom
-    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    parts, todo = [], [geom]
+    while todo:  # collections nest: flatten them all the way down
+        todo = list(shapely.get_parts(todo))
+        parts += [g for g in todo if g.geom_type in ("Polygon", "MultiPolygon")]
+        todo = [g for g in todo if g.geom_type == "GeometryCollection"]
     if not parts:
         return EMPTY_POLYGON
     return shapely.union_all(parts)

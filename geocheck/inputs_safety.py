@@ -41,24 +41,24 @@ def file_kind(mode: int) -> str:
     return _KIND.get(stat.S_IFMT(mode), "not a regular file")
 
 
-def stat_input(path, shown=None, *, allow_dir: bool = False) -> os.stat_result:
+def stat_input(path, shown=None, *, allow_dir: bool = False, error=InputError) -> os.stat_result:
     """stat() following symlinks, with every failure a clean InputError naming the path."""
     shown = path if shown is None else shown
     try:
         st = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
-        raise InputError("does not exist", shown) from None
+        raise error("does not exist", shown) from None
     except PermissionError:
-        raise InputError("is not readable (permission denied)", shown) from None
+        raise error("is not readable (permission denied)", shown) from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise InputError("is a symbolic link loop", shown) from None
+            raise error("is a symbolic link loop", shown) from None
         if exc.errno == errno.ENAMETOOLONG:
-            raise InputError("name is too long for the file system", shown) from None
-        raise InputError(f"cannot be examined ({exc.strerror or exc})", shown) from None
+            raise error("name is too long for the file system", shown) from None
+        raise error(f"cannot be examined ({exc.strerror or exc})", shown) from None
     if stat.S_ISREG(st.st_mode) or (allow_dir and stat.S_ISDIR(st.st_mode)):
         return st
-    raise InputError(f"is {file_kind(st.st_mode)}, not a regular file; refusing to read it", shown)
+    raise error(f"is {file_kind(st.st_mode)}, not a regular file; refusing to read it", shown)
 
 
 def read_capped(path, shown=None, *, max_bytes: int = MAX_TEXT_INPUT_BYTES, error=InputError) -> bytes:
@@ -68,7 +68,7 @@ def read_capped(path, shown=None, *, max_bytes: int = MAX_TEXT_INPUT_BYTES, erro
     checked with fstat() on the very descriptor that is read.
     """
     shown = path if shown is None else shown
-    stat_input(path, shown)
+    stat_input(path, shown, error=error)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:

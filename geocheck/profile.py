@@ -16,6 +16,7 @@ import jsonschema
 
 from .checks import REGISTRY
 from .errors import ConfigError, ProfileError
+from .inputs_safety import read_capped
 from .parcels.codes import SYSTEMS as LANDUSE_SYSTEMS
 from .references.spec import KINDS
 from .roles import ROLES
@@ -206,10 +207,10 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
                 f"no such profile (bundled profiles: {', '.join(sorted(bundled))}; or give a path to a .toml file)",
                 name_or_path,
             )
+    raw = read_capped(path, error=ProfileError)  # no FIFO, device or huge file
     try:
-        raw = path.read_bytes()
         data = tomllib.loads(raw.decode("utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise ProfileError(f"cannot read profile ({exc})", path) from None
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"not valid TOML ({exc})", path) from None

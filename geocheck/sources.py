@@ -24,6 +24,7 @@ from . import cad, cad_layers, encoding
 from .archive import Archive
 from .errors import InputError, first_line
 from .inputs_safety import readonly_gdal_path, stat_input
+from .records import refuse_undecoded
 from .shapefile import check_shapefile
 
 # Extensions of single-file vector formats looked for inside a submission folder or zip.
@@ -56,6 +57,7 @@ class LayerRef:
     cad: cad_layers.CadSettings | None = None  # how that drawing's line work becomes areas
     closed_shapes: int | None = None  # areas the CAD layer draws (shown when no role matches)
     file_note: tuple[str, str] | None = None  # (zh, en) how the file's name was decoded (zip members)
+    null_records: frozenset | None = None  # a Shapefile's null-shape records: the only ones read as no geometry
 
 
 @dataclass
@@ -111,9 +113,12 @@ class _Folder:
             raise InputError(f"cannot be listed ({exc.strerror or exc})", root) from None
 
     def read(self, name: str, limit: int = -1) -> bytes:
+        with self.open(name) as fh:
+            return fh.read(limit)
+
+    def open(self, name: str):
         try:
-            with open(self.root / name, "rb") as fh:
-                return fh.read(limit)
+            return open(self.root / name, "rb")
         except OSError as exc:
             raise InputError(f"cannot be read ({exc.strerror or exc})", self.root / name) from None
 
@@ -138,9 +143,10 @@ def _container_layers(box, encoding_option: str | None, cad_settings) -> list[La
         if box.sizes[name] == 0:
             raise InputError("is an empty (zero-byte) file", shown)
         if suffix == ".shp":
-            dbf, layout = check_shapefile(name[:-4], box.sizes, box.read, shown)
+            dbf, layout, nulls = check_shapefile(name[:-4], box.sizes, box.open, shown)
             enc = _dbf_encoding(box, name[:-4], dbf, layout, encoding_option)
-            refs.extend(replace(r, encoding=enc) for r in _dataset_layers(box.gdal_path(name), shown, single_name=True))
+            refs.extend(replace(r, encoding=enc, null_records=nulls)
+                        for r in _dataset_layers(box.gdal_path(name), shown, single_name=True))
         elif suffix in cad.CAD_SUFFIXES:
             refs.extend(_cad_layers(box, name, shown, encoding_option, cad_settings))
         else:
@@ -214,6 +220,8 @@ def load_layer(ref: LayerRef, *, bbox=None) -> LoadedLayer:
                 notes.extend(_note(ref, zh, en) for zh, en in cad_notes)
             else:
                 frame, issues = _read_checked(ref, bbox)
+                if bbox is None:
+                    refuse_undecoded(ref, frame)
             curves = _curve_types(ref)
     except (DataSourceError, DataLayerError, OSError, ValueError, GEOSException) as exc:
         raise InputError(f"layer '{ref.name}' cannot be read ({first_line(exc)})", ref.file) from None
