@@ -127,7 +127,7 @@ def _config_in(folder: Path) -> Config | None:
 
 def load_config(path: Path) -> Config:
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise ConfigError("config file does not exist", path)
     return _build(_read_toml(path), path, "")
 
