@@ -12,6 +12,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 
+LOCAL_RADIUS_FACTOR = 4.0  # see _shortest_links: how far past its nearest neighbour a part looks
+
+
 @dataclass
 class Gap:
     """The shortest link between two parts: where contiguity breaks."""
@@ -42,30 +45,104 @@ def contiguity(geom: BaseGeometry, gap_tolerance_m: float) -> Contiguity:
     n = len(parts)
     if n <= 1:
         return Contiguity(n, n, 0.0, [])
-    arr = np.array(parts, dtype=object)
-    dist = shapely.distance(arr[:, None], arr[None, :])
-    i, j = np.triu_indices(n, k=1)
-    order = np.argsort(dist[i, j], kind="stable")
-    parent = list(range(n))
-
-    def find(a):
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    links: list[tuple[int, int, float]] = []
-    for k in order:
-        a, b = int(i[k]), int(j[k])
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[ra] = rb
-            links.append((a, b, float(dist[a, b])))
-            if len(links) == n - 1:
-                break
+    links = minimum_spanning_links(np.array(parts, dtype=object))
     long_links = [l for l in links if l[2] > gap_tolerance_m]
     gaps = [Gap(a, b, d, shapely.shortest_line(parts[a], parts[b])) for a, b, d in long_links]
     return Contiguity(n, 1 + len(long_links), max(d for _, _, d in links), gaps)
+
+
+def minimum_spanning_links(parts: np.ndarray) -> list[tuple[int, int, float]]:
+    """The minimum spanning tree of the parts under GEOS distance, as (a, b, distance) links with
+    a < b, in increasing (distance, a, b) order.
+
+    Borůvka over an STRtree, never a distance matrix: each round every group of parts takes its
+    shortest link to another group, so the groups at least halve and O(log n) rounds suffice,
+    each of nearest-neighbour queries. Links are ordered by (distance, a, b), a strict order,
+    so the tree is unique: the same links a sort of all n² pairs would give.
+    """
+    n = len(parts)
+    tree = shapely.STRtree(parts)
+    # Each part's nearest other part(s), ties kept: fixed for the whole run.
+    (src, dst) = tree.query_nearest(parts, exclusive=True, all_matches=True)
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    near_d = shapely.distance(parts[src], parts[dst])
+    label = np.arange(n)
+    links: list[tuple[int, int, float]] = []
+    while len(links) < n - 1:
+        best = _shortest_links(parts, tree, label, src, dst, near_d)
+        parent = {g: g for g in best}
+
+        def find(g):
+            while parent.setdefault(g, g) != g:
+                parent[g] = parent[parent[g]]
+                g = parent[g]
+            return g
+
+        for d, a, b in sorted(best.values()):  # shortest first: ties between groups resolve alike
+            ra, rb = find(label[a]), find(label[b])
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+                links.append((a, b, d))
+        roots = {g: find(g) for g in np.unique(label)}
+        label = np.vectorize(roots.__getitem__, otypes=[np.int64])(label)
+    return [(a, b, d) for d, a, b in sorted((d, a, b) for a, b, d in links)]
+
+
+def _shortest_links(parts, tree, label, src, dst, near_d) -> dict:
+    """Per group: its shortest (distance, a, b) link to a part of another group."""
+    # 1. Parts whose nearest part lies in another group: that is their shortest outside link.
+    foreign = label[src] != label[dst]
+    cand = [(label[src[foreign]], near_d[foreign], src[foreign], dst[foreign])]
+    best = _per_group(*cand[0])
+    # 2. Parts whose nearest parts all lie in their own group may still have an outside part
+    #    nearer than the group's best so far. Search that far, but at most a few times the
+    #    part's own nearest distance (the local spacing), so a dense group far from the rest
+    #    does not make each of its parts fetch all the others.
+    has_foreign = np.zeros(len(parts), bool)
+    has_foreign[src[foreign]] = True
+    inner = np.flatnonzero(~has_foreign)
+    local = np.full(len(parts), np.inf)
+    np.minimum.at(local, src, near_d)
+    local = LOCAL_RADIUS_FACTOR * np.maximum(local, np.median(near_d))  # a close pair looks as far as the rest
+    group_best = np.array([best[g][0] if g in best else np.inf for g in label[inner]])
+    radius = np.minimum(group_best, local[inner])
+    i, j = tree.query(parts[inner], predicate="dwithin", distance=radius)
+    a, b = inner[i], j
+    out = label[a] != label[b]
+    a, b = a[out], b[out]
+    cand.append((label[a], shapely.distance(parts[a], parts[b]), a, b))
+    # 3. Parts cut short (their group's best lies beyond their local radius and no outside part
+    #    was within it): nearest part of another group by colour halving. Two groups differ in
+    #    some bit of their number, so over the bits, the nearest part of the opposite colour
+    #    is the nearest part of another group.
+    found = np.zeros(len(parts), bool)
+    found[a] = True
+    short = inner[(group_best > local[inner]) & ~found[inner]]
+    if len(short):
+        _, colour = np.unique(label, return_inverse=True)
+        for bit in range(max(1, int(colour.max()).bit_length())):
+            side = (colour >> bit) & 1
+            for s in (0, 1):
+                mine = short[side[short] == s]
+                others = np.flatnonzero(side != s)
+                if not len(mine) or not len(others):
+                    continue
+                i, j = shapely.STRtree(parts[others]).query_nearest(parts[mine], all_matches=True)
+                a, b = mine[i], others[j]
+                cand.append((label[a], shapely.distance(parts[a], parts[b]), a, b))
+    return _per_group(*(np.concatenate(c) for c in zip(*cand)))
+
+
+def _per_group(groups, dist, a, b) -> dict:
+    """The least (distance, low index, high index) link of each group."""
+    if not len(groups):
+        return {}
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    order = np.lexsort((hi, lo, dist, groups))
+    first = np.unique(groups[order], return_index=True)[1]
+    pick = order[first]
+    return {int(groups[k]): (float(dist[k]), int(lo[k]), int(hi[k])) for k in pick}
 
 
 def coverage_pct(covered: BaseGeometry, cover: BaseGeometry) -> tuple[float, BaseGeometry]:
