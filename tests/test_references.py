@@ -107,8 +107,9 @@ def test_compliant_sample_has_no_reference_findings(report_schema):
     assert overlaps(report, "basic_farmland", "construction") == {}
 
 
-def test_missing_required_reference_kind_is_not_run_and_the_town_incomplete(compliant_gpkg):
-    report = geocheck.check(compliant_gpkg, profile="generic",
+def test_missing_required_reference_kind_is_not_run_and_the_town_incomplete():
+    # The sample town: the sample farmland layer covers it (a layer that does not is not_run too).
+    report = geocheck.check(SAMPLE / "compliant_town.gpkg", profile="generic",
                             references=[f"basic_farmland={REF / 'basic_farmland.gpkg'}"])
     gc401 = report.check("GC401")
     assert gc401.status.value == "not_run"
@@ -278,12 +279,15 @@ def test_raster_mask_overlap_matches_vector_equivalent_within_a_pixel(red_line_r
     assert raster.inputs["references"][0]["format"] == "GTiff mask"
 
 
-def test_raster_mask_away_from_the_town_reads_nothing(red_line_raster_and_vector_equivalent, tmp_path):
+def test_raster_mask_away_from_the_town_is_not_run_not_a_pass(red_line_raster_and_vector_equivalent, tmp_path):
+    """A mask that does not reach the town cannot show the town is clear of the red line."""
     tif, _, _ = red_line_raster_and_vector_equivalent
     far = {k: frame([shapely.affinity.translate(g, 30_000, 0) for g in v.geometry], "EPSG:4549")
            for k, v in towns.compliant_layers().items()}
     report = geocheck.check(write_gpkg(tmp_path / "far.gpkg", far), references=[f"ecological_red_line={tif}"])
-    assert report.check("GC401").status.value == "pass"
+    assert report.check("GC401").status.value == "not_run"
+    assert "does not cover the town" in report.check("GC401").message_en
+    assert report.verdict.value == "incomplete"
     assert report.inputs["references"][0]["candidates_read"] == 0
 
 

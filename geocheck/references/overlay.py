@@ -123,6 +123,7 @@ class ReferenceContext:
         # No role area at all (refused upstream today): nothing can overlap, so read nothing.
         self.bounds = (bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()) if len(geoms) else None
         self._candidates: dict[tuple, list[Candidates]] = {}
+        self._coverage: dict[str, list[tuple[str, str]]] = {}  # kind → why none of its sources covers the town
         self._overlaps: dict[tuple, list[Overlap]] = {}
         self.notes: list[dict] = []
 
@@ -134,8 +135,24 @@ class ReferenceContext:
 
     def coverage_problem(self, kinds) -> tuple[str, str] | None:
         """(zh, en) when a reference of `kinds` was given but cannot be judged for this town
-        (its checks are then not_run); None when it can."""
-        return None
+        (its checks are then not_run); None when it can.
+
+        A kind is judged when at least one of its sources covers the town (a province's layer
+        may come as one file per county); the sources that do not are named in a note."""
+        problems = []
+        for kind in kinds:
+            if kind not in self._coverage:
+                found = [(s, s.coverage_problem(self.bounds, self.sub.target_crs))
+                         for s in self.refset.of_kind(kind)] if self.bounds is not None else []
+                bad = [p for _, p in found if p is not None]
+                self._coverage[kind] = bad if found and len(bad) == len(found) else []
+                if bad and len(bad) < len(found):
+                    for zh, en in bad:
+                        self.note(zh.replace("未执行：", ""), en.replace("not run: ", ""))
+            problems += self._coverage[kind]
+        if not problems:
+            return None
+        return "；".join(zh for zh, _ in problems), "; ".join(en for _, en in problems)
 
     def candidates(self, kind: str, margin_m: float = 0.0) -> list[Candidates]:
         """Each source's features of `kind` in the submission's box (grown by `margin_m`)."""

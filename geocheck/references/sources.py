@@ -26,10 +26,14 @@ from .. import crs as crs_mod
 from ..errors import CRSError, InputError, first_line
 from ..inputs_safety import quiet_gdal, readonly_gdal_path, stat_input
 from ..geometry import EMPTY_POLYGON, repair
+from . import coverage
 from .spec import KINDS, ReferenceKind, ReferenceSpec
 
 BBOX_DENSIFY_PTS = 21  # points per edge when the submission's box changes CRS
 BBOX_PAD = 0.01  # the box in the source CRS is padded by 1 % of its size on every side
+# Raster masks: cells read under one town, and regions made of them (each becomes a polygon).
+MAX_RASTER_CELLS = 25_000_000
+MAX_RASTER_POLYGONS = 200_000
 
 
 @dataclass
@@ -58,6 +62,7 @@ class ReferenceSource:
     feature_count: int | None = None
     last_read: int = 0
     _to_target: dict = field(default_factory=dict, repr=False)
+    extent: tuple | None = None  # in the source's CRS; None when unknown (PostGIS)
 
     @property
     def kind(self) -> ReferenceKind:
@@ -85,6 +90,14 @@ class ReferenceSource:
             raise CRSError(f"the submission's extent has no place in {crs_mod.crs_label(self.crs)}", self.label)
         px, py = (x1 - x0) * BBOX_PAD + 1e-9, (y1 - y0) * BBOX_PAD + 1e-9
         return x0 - px, y0 - py, x1 + px, y1 + py
+
+    def coverage_problem(self, bounds, target_crs: CRS) -> tuple[str, str] | None:
+        """(zh, en) when this source cannot be judged for a town at `bounds` (see coverage.py)."""
+        box = self.source_box(bounds, target_crs)
+        return coverage.extent_problem(self, box) or self._data_problem(box)
+
+    def _data_problem(self, box) -> tuple[str, str] | None:
+        return None
 
     def candidates(self, bounds, target_crs: CRS) -> Candidates:
         """Features whose bbox meets `bounds` (target CRS), clipped and transformed to it."""
@@ -182,7 +195,7 @@ class VectorReference(ReferenceSource):
             with quiet_gdal(listing=True):
                 layers = [(str(n), t) for n, t in pyogrio.list_layers(path) if t is not None]
                 layer = spec.layer if spec.layer is not None else _choose_layer(KINDS[spec.kind], layers, label)
-                info = pyogrio.read_info(path, layer=layer)
+                info = pyogrio.read_info(path, layer=layer, force_total_bounds=True)
         except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
             raise InputError(f"not a vector dataset GDAL can read ({first_line(exc)})", label) from None
         if info.get("crs") is None and not spec.crs:
@@ -196,6 +209,8 @@ class VectorReference(ReferenceSource):
                   str(layer) if layer is not None else str(info.get("layer_name")),
                   int(info["features"]) if info.get("features", -1) >= 0 else None)
         src.path = path
+        src.extent = tuple(float(v) for v in info["total_bounds"]) if info.get("total_bounds") is not None else None
+        coverage.check_plausible_extent(src)
         src.id_f = _pick_field(fields, spec.id_field, kind.id_fields, "reference id", label)
         src.name_f = _pick_field(fields, spec.name_field, kind.name_fields, "name", label)
         src.level_f = _pick_field(fields, spec.level_field, kind.level_fields, "protection level", label)
@@ -446,11 +461,19 @@ class RasterReference(ReferenceSource):
             raise InputError(f"raster has {ds.count} band(s), not band {band}", label)
         src = cls(spec, CRS.from_user_input(ds.crs.to_wkt()), "GTiff mask", f"band {band}", None)
         src.dataset, src.band = ds, band
+        src.extent = tuple(float(v) for v in ds.bounds)
+        try:
+            coverage.check_plausible_extent(src)
+        except InputError:
+            src.close()
+            raise
         return src
 
-    def _read(self, box):
-        from affine import Affine
-        from rasterio import features, windows
+    def _window(self, box):
+        """(window, cell values, protected mask, valid mask) under `box`, or None outside the raster.
+
+        Refused beyond MAX_RASTER_CELLS: a fine mask under a large box would take GBs."""
+        from rasterio import windows
 
         ds = self.dataset
         inv = ~ds.transform
@@ -459,22 +482,47 @@ class RasterReference(ReferenceSource):
         c0, c1 = max(0, math.floor(min(cols))), min(ds.width, math.ceil(max(cols)))
         r0, r1 = max(0, math.floor(min(rows))), min(ds.height, math.ceil(max(rows)))
         if c0 >= c1 or r0 >= r1:
-            return [], [], [], np.empty(0, dtype=object)
+            return None
+        if (c1 - c0) * (r1 - r0) > MAX_RASTER_CELLS:
+            raise InputError(f"the mask under the town is {c1 - c0} × {r1 - r0} cells, more than the "
+                             f"{MAX_RASTER_CELLS:,} geocheck reads; resample it to a coarser cell size or give "
+                             "it as polygons", self.label)
         win = windows.Window(c0, r0, c1 - c0, r1 - r0)
-        data = ds.read(self.band, window=win)
-        mask = data != 0
-        if ds.nodata is not None:
-            mask &= data != ds.nodata
-        if np.issubdtype(data.dtype, np.floating):
-            mask &= np.isfinite(data)
-            data = data.astype("float32")
-        else:
-            data = data.astype("int32")
-        if not mask.any():
+        try:
+            with quiet_gdal():
+                data = ds.read(self.band, window=win)
+        except Exception as exc:  # rasterio raises its own RasterioIOError for corrupt tiles
+            raise InputError(f"cannot be read ({first_line(exc)})", self.label) from None
+        valid = np.isfinite(data) if np.issubdtype(data.dtype, np.floating) else np.ones(data.shape, bool)
+        if ds.nodata is not None and not np.isnan(ds.nodata):
+            valid &= data != ds.nodata
+        return win, data, valid & (data != 0), valid
+
+    def _data_problem(self, box):
+        got = self._window(box)
+        if got is None or got[3].any():
+            return None  # outside the raster: the extent check speaks; else some cells are data
+        return (f"未执行：栅格参考 {self.label} 在本小镇范围内全部为无数据（nodata），无法判断",
+                f"not run: the raster mask {self.label} is nodata everywhere under the town, so it cannot "
+                "show that the town is clear of it")
+
+    def _read(self, box):
+        from affine import Affine
+        from rasterio import features
+
+        ds = self.dataset
+        got = self._window(box)
+        if got is None or not got[2].any():
             return [], [], [], np.empty(0, dtype=object)
+        win, data, mask, _ = got
+        data = data.astype("float32") if np.issubdtype(data.dtype, np.floating) else data.astype("int32")
         cell = min(abs(ds.transform.a), abs(ds.transform.e))
         ids, geoms = [], []
-        for geojson, value in features.shapes(data, mask=mask, connectivity=4, transform=ds.transform @ Affine.translation(c0, r0)):
+        shift = ds.transform @ Affine.translation(win.col_off, win.row_off)
+        for geojson, value in features.shapes(data, mask=mask, connectivity=4, transform=shift):
+            if len(geoms) >= MAX_RASTER_POLYGONS:  # a checkerboard makes one polygon per cell
+                raise InputError(f"the mask under the town breaks into more than {MAX_RASTER_POLYGONS:,} "
+                                 "separate regions; refusing (simplify or resample it)", self.label)
             ids.append(_plain(value))
             geoms.append(shapely.segmentize(shapely.geometry.shape(geojson), cell))
         return ids, [None] * len(ids), [None] * len(ids), np.array(geoms, dtype=object)
