@@ -141,6 +141,29 @@ def check_plausible(bounds, crs: CRS, layer: str, path) -> None:
         if _inside(minx, maxx, (-180, 180)) and _inside(miny, maxy, (-90, 90)):
             raise CRSError(f"layer '{layer}': coordinates {where} look like degrees but its CRS "
                            f"{crs_label(crs)} is projected in metres (wrong .prj?)", path)
+        _check_area_of_use((minx, miny, maxx, maxy), crs, layer, where, path)
+
+
+AREA_OF_USE_MARGIN_DEG = 5.0  # data drawn a zone off its CRS is common; thousands of km off is not
+
+
+def _check_area_of_use(bounds, crs: CRS, layer: str, where: str, path) -> None:
+    """Refuse projected coordinates that land far outside where their CRS is defined: a wrong
+    .prj or a corrupt vertex (a northing of 3·10⁷ m wraps round to a latitude in the south)."""
+    area = crs.area_of_use
+    if area is None:
+        return
+    try:
+        lon0, lat0, lon1, lat1 = pyproj.Transformer.from_crs(crs, CGCS2000_GEOGRAPHIC, always_xy=True) \
+            .transform_bounds(*bounds, densify_pts=21)
+    except pyproj.exceptions.ProjError:
+        lon0 = math.nan
+    m = AREA_OF_USE_MARGIN_DEG
+    if not (all(math.isfinite(v) for v in (lon0, lat0, lon1, lat1)) and area.west - m <= lon0 and lon1 <= area.east + m
+            and area.south - m <= lat0 and lat1 <= area.north + m):
+        raise CRSError(f"layer '{layer}': coordinates {where} lie far outside where {crs_label(crs)} is "
+                       f"defined ({area.west:g}–{area.east:g}°E, {area.south:g}–{area.north:g}°N): a wrong .prj "
+                       "or corrupt coordinates", path)
 
 
 def prefix_zone(minx: float, maxx: float) -> int | None:

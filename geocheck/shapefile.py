@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO, Callable
 
 import numpy as np
@@ -53,14 +54,15 @@ def parse_dbf(data: bytes, shown: str) -> DbfLayout:
 
 
 def check_shapefile(stem: str, members: dict[str, int], open_part: Callable[[str], BinaryIO],
-                    shown: str) -> tuple[bytes, DbfLayout, frozenset[int]]:
+                    shown: str, max_records: int | None = MAX_RECORDS) -> tuple[bytes, DbfLayout, frozenset[int]]:
     """Refuse a Shapefile whose parts are missing, empty, cut short or undecodable.
 
     `members` maps each part's name (any case of .shp/.shx/.dbf) to its size; `open_part(name)`
     opens a part for binary reading. Returned: the DBF's header and first records (enough to
     judge its text encoding; never the whole file, which can be huge or sparse), its layout, and
     the ids of records that are null shapes (GDAL reads them as no geometry, rightly). Every
-    other record must decode, see check_records. Nothing is written.
+    other record must decode, see check_records. Nothing is written. A submission layer is capped
+    at `max_records`; a reference layer (a province's) is not, its walk streams.
     """
     parts = {}
     for ext in ("shp", "shx", "dbf"):
@@ -90,8 +92,8 @@ def check_shapefile(stem: str, members: dict[str, int], open_part: Callable[[str
         shapes = (shx_size - SHP_HEADER) // 8
         if shapes != layout.records:
             raise InputError(f"the .shx index lists {shapes} shapes but the .dbf has {layout.records} records", shown)
-        if shapes > MAX_RECORDS:
-            raise InputError(f"has {shapes:,} records, more than the {MAX_RECORDS:,} a planning submission "
+        if max_records is not None and shapes > max_records:
+            raise InputError(f"has {shapes:,} records, more than the {max_records:,} a planning submission "
                              "layer can plausibly hold; refusing", shown)
         nulls = check_records(shp, shx, shape_type, members[parts["shp"]], shapes, shown)
         dbf += dbf_file.read(min(layout.records, DBF_SAMPLE_RECORDS) * layout.record_len)
@@ -191,3 +193,11 @@ def _check_main_header(head: bytes, size: int, what: str, shown: str) -> int:
     if kind not in SHAPE_TYPES and kind != 0:
         raise InputError(f"the {what} file declares an unknown shape type {kind}", shown)
     return kind
+
+
+def check_shapefile_file(shp: Path, shown: str, max_records: int | None = MAX_RECORDS) -> frozenset[int]:
+    """check_shapefile for a .shp on disk (its sidecars beside it); the null-shape record ids."""
+    stem = shp.name[:-4]
+    members = {c.name: c.stat().st_size for c in shp.parent.iterdir()
+               if c.name.lower().startswith(stem.lower() + ".") and c.is_file()}
+    return check_shapefile(stem, members, lambda n: open(shp.parent / n, "rb"), shown, max_records)[2]

@@ -29,6 +29,9 @@ from cli_tools import GEOCHECK, assert_one_line_error, invoke, run
 
 # A red line under the first construction parcel: the standard town fails GC401 against it.
 RED_LINE_BOX = (250, 250, 100, 100)
+# The standard town checked without references: every check that runs passes, but the generic
+# profile requires the red line, farmland … layers, so the verdict is incomplete (exit 3).
+INCOMPLETE_NO_REFERENCES = 3
 
 
 def folder_state(folder: Path) -> dict[str, str]:
@@ -39,7 +42,7 @@ def folder_state(folder: Path) -> dict[str, str]:
 
 def check_json(path, *refs, args=()):
     result = invoke("check", path, *[a for r in refs for a in ("--reference", r)], "--format", "json", *args)
-    return result, (json.loads(result.output) if result.exit_code in (0, 1) else None)
+    return result, (json.loads(result.output) if result.exit_code in (0, 1, 3) else None)
 
 
 def status(report, code):
@@ -118,7 +121,7 @@ def test_reading_a_submission_leaves_its_folder_byte_identical(build, tmp_path):
     path = build(tmp_path / "in")
     before = folder_state(tmp_path / "in")
     result, report = check_json(path)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == INCOMPLETE_NO_REFERENCES, result.output
     assert report["measurements"]["construction_area_m2"] == pytest.approx(towns.AREAS["construction_area_m2"], rel=1e-3)
     assert folder_state(tmp_path / "in") == before
 
@@ -127,7 +130,7 @@ def test_saved_wal_geopackage_is_read_with_its_saved_edit(tmp_path):
     gpkg = wal_town(tmp_path / "wal", pending=False)
     before = folder_state(gpkg.parent)
     result, report = check_json(gpkg)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == INCOMPLETE_NO_REFERENCES, result.output
     assert folder_state(gpkg.parent) == before  # not checkpointed, -wal and -shm as they were
     assert set(before) == {"town.gpkg", "town.gpkg-wal", "town.gpkg-shm"}
 
@@ -251,7 +254,7 @@ def test_null_geometry_is_still_read_as_empty_not_refused(tmp_path):
     conn.commit()
     conn.close()
     result, report = check_json(gpkg)
-    assert result.exit_code in (0, 1), result.output
+    assert result.exit_code in (1, INCOMPLETE_NO_REFERENCES), result.output
     assert report["measurements"]["construction_area_m2"] == pytest.approx(1e6)
 
 
@@ -261,7 +264,7 @@ def test_polygon_inside_two_nested_collections_is_measured(tmp_path):
                                          b, shapely.Point(towns.X0, towns.Y0)])
     gpkg = mc.gpkg_town(tmp_path, skip=("建设用地",), 建设用地=towns.frame([nested], "EPSG:4549"))
     result, report = check_json(gpkg)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == INCOMPLETE_NO_REFERENCES, result.output
     assert report["measurements"]["construction_area_m2"] == pytest.approx(500 * 1000 * 2)
 
 
@@ -333,7 +336,7 @@ def test_cpg_naming_a_non_text_codec_is_ignored_and_said(codec, tmp_path):
     town = mc.shp_town(tmp_path)
     (town / "建设用地.cpg").write_text(codec)
     result, report = check_json(town)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == INCOMPLETE_NO_REFERENCES, result.output
     assert report["inputs"]["roles"]["construction"]["encoding"] == "UTF-8"
     assert any(".cpg" in n["en"] and codec in n["en"] for n in report["notes"]), report["notes"]
 
@@ -354,3 +357,91 @@ def test_sparse_dbf_is_not_read_whole(tmp_path):
     proc = subprocess.run(["bash", "-c", 'ulimit -v 3000000; exec "$@"', "_", *GEOCHECK, "check", str(town)],
                           capture_output=True, text=True, timeout=60)
     assert_clean_exit2(proc, "建设用地.shp", "records")
+
+
+# --------------------------------------------------------------------------- reference layers
+
+
+def red_line_frame(crs="EPSG:4549"):
+    return towns.frame([towns.rect(*RED_LINE_BOX)], crs, hxbh=["R1"])
+
+
+def drop_triggers(conn: sqlite3.Connection) -> None:
+    """Keep the R-tree as the writer left it (a corrupt blob must not move its index entry)."""
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f'DROP TRIGGER "{name}"')
+
+
+def test_corrupt_red_line_shapefile_record_is_an_input_error_not_a_pass(tmp_path):
+    towns.write_shapefiles(tmp_path / "r", {"red": red_line_frame()})
+    mc.poke(tmp_path / "r" / "red.shp", REC0 + 44 + 4, struct.pack("<d", float("nan")))
+    result = invoke("check", mc.gpkg_town(tmp_path), "--reference", f"ecological_red_line={tmp_path / 'r' / 'red.shp'}")
+    assert_one_line_error(result, "red.shp", "record 0", "NaN")
+
+
+def test_corrupt_red_line_geopackage_blob_is_an_input_error_not_a_pass(tmp_path):
+    (tmp_path / "r").mkdir()
+    red = towns.write_gpkg(tmp_path / "r" / "red.gpkg", {"红线": red_line_frame()})
+    conn = sqlite_connection(red)
+    drop_triggers(conn)
+    conn.execute("UPDATE \"红线\" SET geom = X'4750000100000000DEADBEEF'")
+    conn.commit()
+    conn.close()
+    result = invoke("check", mc.gpkg_town(tmp_path), "--reference", f"ecological_red_line={red}")
+    assert_one_line_error(result, "red.gpkg", "红线", "feature 1", "cannot be decoded")
+
+
+def test_red_line_whose_prj_says_lonlat_for_metres_is_refused(tmp_path):
+    red = red_line_frame().set_crs("EPSG:4490", allow_override=True)
+    towns.write_shapefiles(tmp_path / "r", {"red": red})
+    result = invoke("check", mc.gpkg_town(tmp_path), "--reference", f"ecological_red_line={tmp_path / 'r' / 'red.shp'}")
+    assert_one_line_error(result, "red.shp", "not longitude/latitude")
+
+
+def test_red_line_with_a_valid_but_wrong_prj_is_not_run_not_a_pass(tmp_path):
+    """GK CM 117E declared for coordinates drawn in CM 120E: the layer lands ~290 km west."""
+    red = red_line_frame().set_crs("EPSG:4548", allow_override=True)
+    towns.write_shapefiles(tmp_path / "r", {"red": red})
+    result, report = check_json(mc.gpkg_town(tmp_path), f"ecological_red_line={tmp_path / 'r' / 'red.shp'}")
+    assert result.exit_code == 3, result.output
+    gc401 = next(c for c in report["checks"] if c["code"] == "GC401")
+    assert gc401["status"] == "not_run" and "does not cover the town" in gc401["message_en"]
+    assert "未覆盖本小镇" in gc401["message_zh"]
+    assert report["verdict"] == "incomplete"
+
+
+def test_empty_red_line_layer_is_not_run_not_a_pass(tmp_path):
+    (tmp_path / "r").mkdir()
+    red = towns.write_gpkg(tmp_path / "r" / "red.gpkg", {"红线": red_line_frame().iloc[:0]})
+    result, report = check_json(mc.gpkg_town(tmp_path), f"ecological_red_line={red}")
+    assert result.exit_code == 3, result.output
+    assert "holds no features" in next(c for c in report["checks"] if c["code"] == "GC401")["message_en"]
+
+
+def write_mask(path: Path, data: np.ndarray, nodata=255, cell=10.0) -> Path:
+    transform = Affine(cell, 0, towns.X0 - 500, 0, -cell, towns.Y0 + 2500)
+    with rasterio.open(path, "w", driver="GTiff", width=data.shape[1], height=data.shape[0], count=1,
+                       dtype=data.dtype, crs="EPSG:4549", transform=transform, nodata=nodata,
+                       compress="deflate") as ds:
+        ds.write(data, 1)
+    return path
+
+
+def test_all_nodata_mask_is_not_run_not_a_pass(tmp_path):
+    tif = write_mask(tmp_path / "nodata.tif", np.full((300, 300), 255, dtype="uint8"))
+    result, report = check_json(mc.gpkg_town(tmp_path), f"ecological_red_line={tif}")
+    assert result.exit_code == 3, result.output
+    gc401 = next(c for c in report["checks"] if c["code"] == "GC401")
+    assert gc401["status"] == "not_run" and "nodata everywhere under the town" in gc401["message_en"]
+
+
+def test_checkerboard_mask_is_refused_fast_in_bounded_memory(tmp_path):
+    """One protected region per cell (a checkerboard of 1 m cells): refused by the region cap,
+    where polygonising it all took > 600 s and 9 GB."""
+    n = 3000
+    board = ((np.add.outer(np.arange(n), np.arange(n)) % 2) + 1).astype("uint8")  # 1/2: all protected, 4.5 M regions
+    tif = write_mask(tmp_path / "board.tif", board, nodata=0, cell=1.0)
+    town = mc.gpkg_town(tmp_path)
+    proc = subprocess.run(["bash", "-c", 'ulimit -v 4000000; exec "$@"', "_", *GEOCHECK, "check", str(town),
+                           "--reference", f"ecological_red_line={tif}"], capture_output=True, text=True, timeout=120)
+    assert_clean_exit2(proc, "board.tif", "separate regions")

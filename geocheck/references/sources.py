@@ -11,6 +11,7 @@ the town, not of the province.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +26,14 @@ from pyproj.exceptions import ProjError
 from .. import crs as crs_mod
 from ..errors import CRSError, InputError, first_line
 from ..inputs_safety import quiet_gdal, readonly_gdal_path, stat_input
+from ..records import indexed_fids, undecoded, undecoded_error
+from ..shapefile import check_shapefile_file
 from ..geometry import EMPTY_POLYGON, repair
 from . import coverage
 from .spec import KINDS, ReferenceKind, ReferenceSpec
+
+# fiona reports GDAL's messages through logging; a library leaves them unprinted (no lastResort).
+logging.getLogger("fiona").addHandler(logging.NullHandler())
 
 BBOX_DENSIFY_PTS = 21  # points per edge when the submission's box changes CRS
 BBOX_PAD = 0.01  # the box in the source CRS is padded by 1 % of its size on every side
@@ -183,6 +189,8 @@ class VectorReference(ReferenceSource):
     path: str = ""
     fields: tuple = ()
     encoding: str | None = None
+    null_records: frozenset | None = None  # a Shapefile's null shapes: the only records without geometry
+    geometry_name: str = ""
 
     @classmethod
     def open(cls, spec: ReferenceSpec) -> "VectorReference":
@@ -209,7 +217,12 @@ class VectorReference(ReferenceSource):
                   str(layer) if layer is not None else str(info.get("layer_name")),
                   int(info["features"]) if info.get("features", -1) >= 0 else None)
         src.path = path
-        src.extent = tuple(float(v) for v in info["total_bounds"]) if info.get("total_bounds") is not None else None
+        src.geometry_name = str(info.get("geometry_name") or "")
+        if Path(spec.source).suffix.lower() == ".shp" and Path(spec.source).is_file():
+            # Records GDAL cannot decode are dropped from a spatial filter: walk them all once.
+            src.null_records = check_shapefile_file(Path(spec.source), label, max_records=None)
+        src.extent = (tuple(float(v) for v in info["total_bounds"]) if info.get("total_bounds") is not None
+                      else (math.nan,) * 4 if info.get("features") == 0 else None)  # nan: holds nothing
         coverage.check_plausible_extent(src)
         src.id_f = _pick_field(fields, spec.id_field, kind.id_fields, "reference id", label)
         src.name_f = _pick_field(fields, spec.name_field, kind.name_fields, "name", label)
@@ -232,19 +245,29 @@ class VectorReference(ReferenceSource):
 
     def _read(self, box):
         """Candidates in `box` through GDAL's spatial filter (GeoPackage R-tree, Shapefile .qix)."""
+        import fiona
         import fiona.errors
 
         try:
             try:
-                with quiet_gdal():
+                with quiet_gdal(), fiona.Env():  # GDAL's messages go to logging, not stderr
                     rows = list(self._open_collection().items(bbox=tuple(box)))
             except UnicodeDecodeError:  # a GBK/GB18030 Shapefile without a .cpg
                 self.close()
                 self.encoding = "gb18030"
-                with quiet_gdal():
+                with quiet_gdal(), fiona.Env():
                     rows = list(self._open_collection().items(bbox=tuple(box)))
         except (fiona.errors.FionaError, OSError, ValueError) as exc:
             raise InputError(f"cannot be read ({first_line(exc)})", self.label) from None
+
+        missing = [fid for fid, f in rows if f.geometry is None]
+        bad = undecoded(missing, null_records=self.null_records, gdal_path=self.path, layer=self.layer,
+                        name=self.layer, shown=self.label)
+        if not bad and self.format == "GPKG" and self.geometry_name:
+            bad = sorted((indexed_fids(self.path, self.layer, self.geometry_name, box) or set())
+                         - {int(fid) for fid, _ in rows})
+        if bad:
+            raise undecoded_error(self.layer, bad, self.label)
 
         def values_of(field, fallback):
             return [_plain(f.properties[field]) if field else _plain(fallback(fid)) for fid, f in rows]
