@@ -9,8 +9,9 @@ Each zone is n separate 10 × 10 m squares on a 30 m grid (20 m apart: one group
 subprocess, so its peak RSS (ru_maxrss) is its own:
 
   geocheck   geocheck.measure.contiguity: Borůvka minimum spanning tree over an STRtree
-  baseline   the dense algorithm geocheck used before: every pair's distance in an n × n
-             matrix, Kruskal over them (n ≤ --baseline-max: 100 000 parts would need 80 GB)
+  baseline   the dense algorithm geocheck used before, kept as the oracle of
+             tests/test_input_safety_contiguity.py: every pair's distance in an n × n matrix,
+             Kruskal over them (n ≤ --baseline-max: 100 000 parts would need 75 GB)
 
 and prints time, peak RSS and the baseline / geocheck ratios side by side, plus time per
 n·log2(n) to show the growth. Both must agree on parts, groups and the largest gap.
@@ -31,8 +32,9 @@ REPO = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import json, resource, sys, time
 import numpy as np, shapely
-sys.path.insert(0, sys.argv[3])
-from geocheck.measure import contiguity  # imported by both, so both peaks include it
+sys.path[:0] = [sys.argv[3], sys.argv[3] + "/tests"]
+from geocheck.measure import contiguity  # imported by both, so both peaks include them
+from test_input_safety_contiguity import all_pairs_links  # the test's oracle: geocheck's old algorithm
 n, how = int(sys.argv[1]), sys.argv[2]
 side = int(np.ceil(np.sqrt(n)))
 x, y = np.divmod(np.arange(n), side)
@@ -42,25 +44,8 @@ if how == "geocheck":
     c = contiguity(geom, 50.0)
     out = {"parts": c.parts, "groups": c.groups, "largest_gap_m": c.largest_gap_m}
 else:
-    parts = np.array(list(shapely.get_parts(geom)), dtype=object)
-    dist = shapely.distance(parts[:, None], parts[None, :])
-    i, j = np.triu_indices(len(parts), k=1)
-    order = np.argsort(dist[i, j], kind="stable")
-    parent = list(range(len(parts)))
-    def find(a):
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-    links = []
-    for k in order:
-        a, b = int(i[k]), int(j[k])
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[ra] = rb
-            links.append(float(dist[a, b]))
-            if len(links) == len(parts) - 1:
-                break
+    parts = list(shapely.get_parts(geom))
+    links = [d for _, _, d in all_pairs_links(parts)]
     out = {"parts": len(parts), "groups": 1 + sum(d > 50.0 for d in links), "largest_gap_m": max(links)}
 out["seconds"] = time.perf_counter() - t
 out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

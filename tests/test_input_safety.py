@@ -237,22 +237,27 @@ def test_undecodable_construction_record_is_an_input_error_not_a_gc401_pass(case
     assert_one_line_error(invoke("check", town, "--reference", ref), "建设用地.shp", "record 0", fragment)
 
 
-def test_corrupt_geopackage_geometry_blob_is_an_input_error(tmp_path):
-    gpkg = mc.gpkg_town(tmp_path)
+def sql(gpkg: Path, statement: str, keep_index=False) -> Path:
+    """One statement on a GeoPackage through SQLite, as a broken writer would leave it. With
+    `keep_index` the R-tree triggers are dropped first, so the index keeps the old extent."""
     conn = sqlite_connection(gpkg)
-    conn.execute("UPDATE \"建设用地\" SET geom = X'4750000100000000DEADBEEF' WHERE fid = 1")
+    if keep_index:
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            conn.execute(f'DROP TRIGGER "{name}"')
+    conn.execute(statement)
     conn.commit()
     conn.close()
+    return gpkg
+
+
+def test_corrupt_geopackage_geometry_blob_is_an_input_error(tmp_path):
+    gpkg = sql(mc.gpkg_town(tmp_path), "UPDATE \"建设用地\" SET geom = X'4750000100000000DEADBEEF' WHERE fid = 1")
     assert_one_line_error(invoke("check", gpkg), str(gpkg), "建设用地", "feature 1", "cannot be decoded")
 
 
 def test_null_geometry_is_still_read_as_empty_not_refused(tmp_path):
     """A NULL geometry is a stored absence (GC101 says so), not corruption."""
-    gpkg = mc.gpkg_town(tmp_path)
-    conn = sqlite_connection(gpkg)
-    conn.execute("INSERT INTO \"建设用地\" (geom, \"用地性质\") VALUES (NULL, '空')")
-    conn.commit()
-    conn.close()
+    gpkg = sql(mc.gpkg_town(tmp_path), "INSERT INTO \"建设用地\" (geom, \"用地性质\") VALUES (NULL, '空')")
     result, report = check_json(gpkg)
     assert result.exit_code in (1, INCOMPLETE_NO_REFERENCES), result.output
     assert report["measurements"]["construction_area_m2"] == pytest.approx(1e6)
@@ -366,12 +371,6 @@ def red_line_frame(crs="EPSG:4549"):
     return towns.frame([towns.rect(*RED_LINE_BOX)], crs, hxbh=["R1"])
 
 
-def drop_triggers(conn: sqlite3.Connection) -> None:
-    """Keep the R-tree as the writer left it (a corrupt blob must not move its index entry)."""
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-        conn.execute(f'DROP TRIGGER "{name}"')
-
-
 def test_corrupt_red_line_shapefile_record_is_an_input_error_not_a_pass(tmp_path):
     towns.write_shapefiles(tmp_path / "r", {"red": red_line_frame()})
     mc.poke(tmp_path / "r" / "red.shp", REC0 + 44 + 4, struct.pack("<d", float("nan")))
@@ -381,12 +380,8 @@ def test_corrupt_red_line_shapefile_record_is_an_input_error_not_a_pass(tmp_path
 
 def test_corrupt_red_line_geopackage_blob_is_an_input_error_not_a_pass(tmp_path):
     (tmp_path / "r").mkdir()
-    red = towns.write_gpkg(tmp_path / "r" / "red.gpkg", {"红线": red_line_frame()})
-    conn = sqlite_connection(red)
-    drop_triggers(conn)
-    conn.execute("UPDATE \"红线\" SET geom = X'4750000100000000DEADBEEF'")
-    conn.commit()
-    conn.close()
+    red = sql(towns.write_gpkg(tmp_path / "r" / "red.gpkg", {"红线": red_line_frame()}),
+              "UPDATE \"红线\" SET geom = X'4750000100000000DEADBEEF'", keep_index=True)
     result = invoke("check", mc.gpkg_town(tmp_path), "--reference", f"ecological_red_line={red}")
     assert_one_line_error(result, "red.gpkg", "红线", "feature 1", "cannot be decoded")
 

@@ -37,6 +37,8 @@ def all_pairs_links(parts) -> list[tuple[int, int, float]]:
         if ra != rb:
             parent[ra] = rb
             links.append((a, b, float(dist[a, b])))
+            if len(links) == n - 1:
+                break
     return links
 
 
