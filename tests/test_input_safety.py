@@ -440,3 +440,24 @@ def test_checkerboard_mask_is_refused_fast_in_bounded_memory(tmp_path):
     proc = subprocess.run(["bash", "-c", 'ulimit -v 4000000; exec "$@"', "_", *GEOCHECK, "check", str(town),
                            "--reference", f"ecological_red_line={tif}"], capture_output=True, text=True, timeout=120)
     assert_clean_exit2(proc, "board.tif", "separate regions")
+
+
+def test_red_line_geopackage_with_pending_wal_is_refused_and_untouched(tmp_path):
+    gpkg = wal_town(tmp_path / "refwal", pending=True)  # any GeoPackage will do as the source
+    before = folder_state(gpkg.parent)
+    result = invoke("check", mc.gpkg_town(tmp_path), "--reference", f"ecological_red_line={gpkg}:规划范围")
+    assert_one_line_error(result, str(gpkg), "town.gpkg-wal")
+    assert folder_state(gpkg.parent) == before
+
+
+def test_red_line_split_by_county_runs_and_names_the_file_that_misses_the_town(tmp_path):
+    """Two sources of one kind, one far away: the rules run on the one covering the town."""
+    (tmp_path / "r").mkdir()
+    near = towns.write_gpkg(tmp_path / "r" / "near.gpkg", {"红线": red_line_frame()})
+    far = red_line_frame()
+    far = far.set_geometry(far.geometry.translate(200_000, 0))
+    far = towns.write_gpkg(tmp_path / "r" / "far.gpkg", {"红线": far})
+    result, report = check_json(mc.gpkg_town(tmp_path), f"ecological_red_line={near}", f"ecological_red_line={far}")
+    gc401 = next(c for c in report["checks"] if c["code"] == "GC401")
+    assert gc401["status"] == "fail", gc401
+    assert any("far.gpkg" in n["en"] and "does not cover the town" in n["en"] for n in report["notes"]), report["notes"]
