@@ -103,6 +103,15 @@ def read_text_capped(path, shown=None, *, encoding="utf-8", error=InputError, wh
         raise error(f"{what} is not {encoding.upper()} text (byte {exc.start})", path if shown is None else shown) from None
 
 
+def sqlite_readonly(path):
+    """A sqlite3 connection that cannot write anything: immutable=1 means no locks, no journal,
+    no -wal/-shm. Only for files readonly_gdal_path accepted (no pending -wal or journal)."""
+    import sqlite3
+    from urllib.parse import quote
+
+    return sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?immutable=1", uri=True, check_same_thread=False)
+
+
 def is_sqlite(path) -> bool:
     try:
         with open(path, "rb") as fh:

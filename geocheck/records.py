@@ -10,6 +10,7 @@ geometry column in a GeoPackage or other SQLite dataset (asked of SQLite itself)
 
 from __future__ import annotations
 
+import sqlite3
 import struct
 
 import pyogrio
@@ -125,20 +126,18 @@ def _stored_geometry_fids(gdal_path, layer_name, name, shown) -> set[int] | None
     return {int(v) for v in rows.iloc[:, 0]} if len(rows.columns) else set()
 
 
-def indexed_fids(gdal_path, layer_name, geometry_name, box) -> set[int] | None:
+def indexed_fids(conn, layer_name, geometry_name, box) -> set[int] | None:
     """Feature ids a GeoPackage's R-tree places in `box` (None without one).
 
     A spatial filter drops a feature whose geometry does not decode (GDAL cannot test it against
     the box) without a word: a red-line polygon would vanish from the candidates. The R-tree
-    still lists it, so the ids it gives and the features read must agree.
+    still lists it, so the ids it gives and the features read must agree. `conn` is a read-only
+    sqlite3 connection (inputs_safety.sqlite_readonly), kept open across towns.
     """
     rtree = f"rtree_{layer_name}_{geometry_name}".replace('"', '""')
-    x0, y0, x1, y1 = (repr(float(v)) for v in box)
     try:
-        with quiet_gdal(listing=True):
-            rows = pyogrio.read_dataframe(
-                gdal_path, sql=f'SELECT id + 0 AS n FROM "{rtree}" WHERE maxx >= {x0} AND minx <= {x1} '
-                               f'AND maxy >= {y0} AND miny <= {y1}', read_geometry=False)
-    except (DataSourceError, DataLayerError, OSError, ValueError):
-        return None  # no R-tree (or not a GeoPackage): nothing to compare with
-    return {int(v) for v in rows.iloc[:, 0]} if len(rows.columns) else set()
+        rows = conn.execute(f'SELECT id FROM "{rtree}" WHERE maxx >= ? AND minx <= ? AND maxy >= ? AND miny <= ?',
+                            (float(box[0]), float(box[2]), float(box[1]), float(box[3]))).fetchall()
+    except sqlite3.Error:
+        return None  # no R-tree: nothing to compare with
+    return {int(r[0]) for r in rows}

@@ -25,7 +25,7 @@ from pyproj.exceptions import ProjError
 
 from .. import crs as crs_mod
 from ..errors import CRSError, InputError, first_line
-from ..inputs_safety import quiet_gdal, readonly_gdal_path, stat_input
+from ..inputs_safety import is_sqlite, quiet_gdal, readonly_gdal_path, sqlite_readonly, stat_input
 from ..records import indexed_fids, undecoded, undecoded_error
 from ..shapefile import check_shapefile_file
 from ..geometry import EMPTY_POLYGON, repair
@@ -191,6 +191,7 @@ class VectorReference(ReferenceSource):
     encoding: str | None = None
     null_records: frozenset | None = None  # a Shapefile's null shapes: the only records without geometry
     geometry_name: str = ""
+    rtree_file: str | None = None  # a GeoPackage file whose R-tree the candidates are checked against
 
     @classmethod
     def open(cls, spec: ReferenceSpec) -> "VectorReference":
@@ -218,6 +219,7 @@ class VectorReference(ReferenceSource):
                   int(info["features"]) if info.get("features", -1) >= 0 else None)
         src.path = path
         src.geometry_name = str(info.get("geometry_name") or "")
+        src.rtree_file = spec.source if src.format == "GPKG" and is_sqlite(spec.source) else None
         if Path(spec.source).suffix.lower() == ".shp" and Path(spec.source).is_file():
             # Records GDAL cannot decode are dropped from a spatial filter: walk them all once.
             src.null_records = check_shapefile_file(Path(spec.source), label, max_records=None)
@@ -231,10 +233,15 @@ class VectorReference(ReferenceSource):
 
     _collection = None  # a fiona Collection kept open: GDAL's per-open cost is paid once
 
+    _sqlite = None  # a read-only sqlite3 connection to a GeoPackage's R-tree (see records.indexed_fids)
+
     def close(self) -> None:
         if self._collection is not None:
             self._collection.close()
             self._collection = None
+        if self._sqlite is not None:
+            self._sqlite.close()
+            self._sqlite = None
 
     def _open_collection(self):
         import fiona
@@ -263,8 +270,10 @@ class VectorReference(ReferenceSource):
         missing = [fid for fid, f in rows if f.geometry is None]
         bad = undecoded(missing, null_records=self.null_records, gdal_path=self.path, layer=self.layer,
                         name=self.layer, shown=self.label)
-        if not bad and self.format == "GPKG" and self.geometry_name:
-            bad = sorted((indexed_fids(self.path, self.layer, self.geometry_name, box) or set())
+        if not bad and self.rtree_file and self.geometry_name:
+            if self._sqlite is None:
+                self._sqlite = sqlite_readonly(self.rtree_file)
+            bad = sorted((indexed_fids(self._sqlite, self.layer, self.geometry_name, box) or set())
                          - {int(fid) for fid, _ in rows})
         if bad:
             raise undecoded_error(self.layer, bad, self.label)
