@@ -22,6 +22,7 @@ SHAPE_TYPES = {1, 3, 5, 8, 11, 13, 15, 18, 21, 23, 25, 28, 31}
 DBF_SAMPLE_RECORDS = 5000  # records read to judge the text encoding (see encoding.dbf_texts)
 # A planning layer holds parcels, not a province: beyond this, GDAL's full read would take GBs.
 MAX_RECORDS = 1_000_000
+MAX_DBF_BYTES = 512 * 1024**2
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,9 @@ def check_shapefile(stem: str, members: dict[str, int], open_part: Callable[[str
         if max_records is not None and shapes > max_records:
             raise InputError(f"has {shapes:,} records, more than the {max_records:,} a planning submission "
                              "layer can plausibly hold; refusing", shown)
+        if max_records is not None and expected > MAX_DBF_BYTES:  # GDAL would read every text cell
+            raise InputError(f"the .dbf holds {expected:,} bytes of attributes, more than the {MAX_DBF_BYTES:,} "
+                             "a planning submission layer can plausibly need; refusing", shown)
         nulls = check_records(shp, shx, shape_type, members[parts["shp"]], shapes, shown)
         dbf += dbf_file.read(min(layout.records, DBF_SAMPLE_RECORDS) * layout.record_len)
     return dbf, layout, nulls

@@ -346,12 +346,9 @@ def test_cpg_naming_a_non_text_codec_is_ignored_and_said(codec, tmp_path):
     assert any(".cpg" in n["en"] and codec in n["en"] for n in report["notes"]), report["notes"]
 
 
-def test_sparse_dbf_is_not_read_whole(tmp_path):
-    """A DBF claiming 20 million records (sparse on disk) with a matching sparse .shx: refused by
-    the record cap, in bounded memory (the whole-file read took GBs)."""
-    town = mc.shp_town(tmp_path)
-    records = 20_000_000
-    dbf, shx = town / "建设用地.dbf", town / "建设用地.shx"
+def claim_records(town: Path, layer: str, records: int) -> None:
+    """Make a layer's .dbf and .shx claim `records` records, sparse on disk (nothing written)."""
+    dbf, shx = town / f"{layer}.dbf", town / f"{layer}.shx"
     header_len, record_len = struct.unpack("<HH", dbf.read_bytes()[8:12])
     mc.poke(dbf, 4, struct.pack("<I", records))
     with open(dbf, "r+b") as fh:
@@ -359,9 +356,28 @@ def test_sparse_dbf_is_not_read_whole(tmp_path):
     with open(shx, "r+b") as fh:
         fh.truncate(100 + 8 * records)
     mc.poke(shx, 24, struct.pack(">i", (100 + 8 * records) // 2))
-    proc = subprocess.run(["bash", "-c", 'ulimit -v 3000000; exec "$@"', "_", *GEOCHECK, "check", str(town)],
+
+
+def check_in_3_gb(*args):
+    return subprocess.run(["bash", "-c", 'ulimit -v 3000000; exec "$@"', "_", *GEOCHECK, *map(str, args)],
                           capture_output=True, text=True, timeout=60)
-    assert_clean_exit2(proc, "建设用地.shp", "records")
+
+
+def test_sparse_dbf_is_not_read_whole(tmp_path):
+    """A DBF claiming 20 million records (sparse on disk) with a matching sparse .shx: refused by
+    the record cap, in bounded memory (the whole-file read took GBs)."""
+    town = mc.shp_town(tmp_path)
+    claim_records(town, "建设用地", 20_000_000)
+    assert_clean_exit2(check_in_3_gb("check", town), "建设用地.shp", "records")
+
+
+def test_wide_dbf_is_refused_by_its_attribute_bytes(tmp_path):
+    """250 000 records of 2.5 KB each: under the record cap, over the 512 MiB attribute cap."""
+    wide = towns.frame([towns.rect(200, 200, 1000, 1000)], "EPSG:4549",
+                       **{f"F{i}": ["x" * 254] for i in range(10)})
+    town = mc.shp_town(tmp_path, 建设用地=wide)
+    claim_records(town, "建设用地", 250_000)
+    assert_clean_exit2(check_in_3_gb("check", town), "建设用地.shp", "bytes of attributes")
 
 
 # --------------------------------------------------------------------------- reference layers
