@@ -38,7 +38,7 @@ from geocheck.cli import cli
 
 RED_BOX = shapely.box(towns.X0 + 250, towns.Y0 + 250, towns.X0 + 350, towns.Y0 + 350)
 CONSTRUCTION = "建设用地"
-MUTANTS = int(os.environ.get("GEOCHECK_FUZZ_MUTANTS", "12" if os.environ.get("CI") else "20"))
+MUTANTS = int(os.environ.get("GEOCHECK_FUZZ_MUTANTS", "40" if os.environ.get("CI") else "100"))
 
 
 # --------------------------------------------------------------------------- the originals
