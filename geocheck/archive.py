@@ -13,6 +13,7 @@ stored; `--encoding` picks the codec instead. GDAL still opens members by their 
 
 from __future__ import annotations
 
+import struct
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
@@ -22,6 +23,10 @@ from .errors import InputError
 # A planning submission is a few MB; reference layers can be a few hundred. 2 GiB is generous.
 MAX_UNCOMPRESSED_BYTES = 2 * 1024**3
 MAX_ENTRIES = 10_000
+# What zipfile raises on a damaged archive: bad headers, an unknown version or compression
+# method (NotImplementedError), corrupt deflate data (zlib.error), a bad CRC, a short read.
+ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError,
+              zlib.error, struct.error, OverflowError)
 
 
 class Archive:
@@ -32,7 +37,7 @@ class Archive:
         try:
             with zipfile.ZipFile(path) as zf:
                 infos = [i for i in zf.infolist() if not i.is_dir()]
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        except ZIP_ERRORS as exc:
             raise InputError(f"is not a readable zip archive ({exc})", path) from None
         if len(infos) > MAX_ENTRIES:
             raise InputError(f"zip archive has {len(infos)} entries (more than {MAX_ENTRIES}); refusing", path)
@@ -59,8 +64,7 @@ class Archive:
         try:
             with zipfile.ZipFile(self.path) as zf, zf.open(name) as member:
                 return member.read(limit)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, zlib.error,
-                NotImplementedError) as exc:
+        except ZIP_ERRORS as exc:
             raise InputError(f"zip entry '{name}' cannot be read ({exc})", self.path) from None
 
     def open(self, name: str):
@@ -68,8 +72,7 @@ class Archive:
         try:
             zf = zipfile.ZipFile(self.path)
             return _Member(zf, zf.open(name), name, self.path)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, zlib.error,
-                NotImplementedError) as exc:
+        except ZIP_ERRORS as exc:
             raise InputError(f"zip entry '{name}' cannot be read ({exc})", self.path) from None
 
     main = None  # every vector member of an archive is a layer source
@@ -118,7 +121,7 @@ class _Member:
     def _guard(self, op, *args):
         try:
             return op(*args)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, zlib.error) as exc:
+        except ZIP_ERRORS as exc:
             raise InputError(f"zip entry '{self._name}' cannot be read ({exc})", self._path) from None
 
     def read(self, n: int = -1) -> bytes:
