@@ -23,14 +23,12 @@ from shapely.errors import GEOSException
 from . import cad, cad_layers, encoding
 from .archive import Archive
 from .errors import InputError, first_line
+# Files looked for inside a submission folder or zip; one-layer formats (named after the file)
+from .formats import SINGLE_LAYER_SUFFIXES, VECTOR_SUFFIXES
 from .inputs_safety import readonly_gdal_path, stat_input
 from .records import refuse_undecoded
 from .shapefile import check_shapefile
 
-# Extensions of single-file vector formats looked for inside a submission folder or zip.
-VECTOR_SUFFIXES = {".shp", ".gpkg", ".geojson", ".json", ".kml", ".dxf", ".dwg", ".fgb", ".sqlite"}
-# Formats holding one layer: the file name, not GDAL's layer name, is what roles match.
-SINGLE_LAYER_SUFFIXES = {".shp", ".geojson", ".json", ".fgb"}
 CURVE_TYPES = ("Curve", "Circular", "Compound", "Surface")
 
 # GDAL must never rebuild a missing .shx next to the input (it writes the file in place).

@@ -6,10 +6,14 @@ unexpected, unless --debug asks for the traceback.
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 from .. import __version__
 from ..errors import GeocheckError
+from ..printable import printable
 
 
 class UsageProblem(click.ClickException):
@@ -19,7 +23,8 @@ class UsageProblem(click.ClickException):
         return self.message
 
     def show(self, file=None) -> None:
-        click.echo(f"geocheck: error: {self.format_message()}", err=True, file=file)
+        # One line whatever the message holds: names from inputs may carry newlines or escapes.
+        click.echo(f"geocheck: error: {printable(self.format_message())}", err=True, file=file)
 
 
 class GeocheckGroup(click.Group):
@@ -30,8 +35,13 @@ class GeocheckGroup(click.Group):
             if ctx.meta.get("geocheck.debug"):
                 raise
             raise UsageProblem(str(exc)) from None
-        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            _reader_went_away()
+        except KeyboardInterrupt:
+            click.echo("geocheck: interrupted", err=True)
+            sys.exit(130)  # 128 + SIGINT, as a shell reports it; never 1 (non-compliant)
         except Exception as exc:  # anything else is a bug: still one line unless --debug
             if ctx.meta.get("geocheck.debug"):
                 raise
@@ -65,3 +75,10 @@ from . import batch_cmd, check_cmd, rules_cmd  # noqa: E402,F401  (subcommands r
 
 def main():
     cli(prog_name="geocheck")
+
+
+def _reader_went_away() -> None:
+    """`geocheck profiles | head`: the reader closed the pipe. Not geocheck's error: stop quietly,
+    stdout pointed at /dev/null so the interpreter's final flush cannot fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(141)  # 128 + SIGPIPE, what a shell shows for a writer ended by a broken pipe

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -11,6 +12,9 @@ import click
 from ..batch import CheckOptions, discover, run_batch
 from ..errors import InputError
 from ..findings import Verdict
+from ..formats import describe as formats_text
+from ..printable import printable
+from ..report.atomic import OutputError
 from ..references import ReferenceSet, collect_specs
 from . import cli, debug_option
 from ..profile import check_town_type
@@ -48,8 +52,8 @@ def batch_command(source, out_dir, workers, profile, town_type, crs, allow_crs_d
 
     A manifest row's profile overrides --profile; reference layers are opened once per worker.
 
-    Exit codes: the most serious verdict's: 2 some could not be checked (or the run was interrupted),
-    else 1 some non-compliant, else 3 some incomplete, else 0 (docs/verdicts.md).
+    Exit codes: the most serious verdict's: 2 some could not be checked (or the run was interrupted
+    or stopped), else 1 some non-compliant, else 3 some incomplete, else 0 (docs/verdicts.md).
     """
     config = settings(config_path, [source] if source.is_dir() else [])
     options = CheckOptions(
@@ -67,12 +71,14 @@ def batch_command(source, out_dir, workers, profile, town_type, crs, allow_crs_d
         config=config,
     )
     check_town_type(options.town_type)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError("is not a folder; --out names the folder for the reports", out_dir)
     with ReferenceSet.open(specs):  # a bad reference source stops the run here, not once per town
         pass
     # Reference layers inside the round's folder are not submissions.
     jobs = discover(source, exclude=[out_dir, *exclude, *(s.source for s in specs)])
     if not jobs:
-        raise InputError("holds no submission (no GeoPackage, folder of Shapefiles, .zip or .gdb)", source)
+        raise InputError(f"holds no submission (none of: {formats_text()})", source)
     workers = workers or os.cpu_count() or 1
     tty = sys.stdout.isatty()
 
@@ -83,14 +89,14 @@ def batch_command(source, out_dir, workers, profile, town_type, crs, allow_crs_d
         task = progress.add_task("geocheck batch", total=len(jobs))
 
         def on_result(outcome, k, n):
-            progress.update(task, completed=k, description=f"{outcome.name}: {outcome.verdict}")
+            progress.update(task, completed=k, description=printable(f"{outcome.name}: {outcome.verdict}"))
     else:
         progress = None
 
         def on_result(outcome, k, n):
             reason = f" ({outcome.error})" if outcome.error else ""
             cached = " [unchanged]" if outcome.reused else ""
-            click.echo(f"[{k}/{n}] {outcome.name}: {outcome.verdict}{cached}{reason}")
+            click.echo(printable(f"[{k}/{n}] {outcome.name}: {outcome.verdict}{cached}{reason}"))
 
     if progress:
         progress.start()
@@ -100,9 +106,15 @@ def batch_command(source, out_dir, workers, profile, town_type, crs, allow_crs_d
     finally:
         if progress:
             progress.stop()
-    counts = {v: sum(o.verdict == v.value for o in summary.outcomes) for v in Verdict}
-    line = f"{len(jobs)} submissions: " + ", ".join(f"{counts[v]} {v.title_en.lower()}" for v in reversed(Verdict))
+    counts = Counter(o.verdict for o in summary.outcomes)
+    line = f"{len(jobs)} submissions: " + ", ".join(f"{counts[v.value]} {v.title_en.lower()}" for v in reversed(Verdict))
     if summary.not_checked:
-        line += f", {len(summary.not_checked)} not checked (interrupted)"
-    click.echo(f"{line}; summary in {out_dir / 'summary.csv'}")
+        why = "stopped" if summary.stopped else "interrupted"
+        line += f", {len(summary.not_checked)} not checked ({why})"
+    where = "summary could not be written" if summary.summary_error else f"summary in {out_dir / 'summary.csv'}"
+    click.echo(printable(f"{line}; {where}"))
+    if summary.stopped or summary.summary_error:
+        # The disk, not a submission, stopped the run: say so in one line on stderr.
+        raise OutputError(f"{summary.stopped or summary.summary_error}; {len(summary.outcomes)} of {len(jobs)} "
+                          f"submissions written, {where}")
     sys.exit(summary.exit_code)

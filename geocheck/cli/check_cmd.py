@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,7 +11,9 @@ import click
 from ..api import check
 from ..references import collect_specs
 from ..errors import GeocheckError
+from ..printable import printable
 from ..report import BINARY_FORMATS, FORMATS, render_report, write_atomic, write_findings_gpkg
+from ..report.atomic import OutputError, check_output, is_stdout
 from . import cli, debug_option
 from .options import (allow_crs_distortion_option, assume_crs_option, config_option, crs_option, lang_option,
                       profile_option, reference_crs_option, reference_option, settings, snap_tolerance_option,
@@ -38,7 +41,8 @@ from .options import (allow_crs_distortion_option, assume_crs_option, config_opt
 @config_option
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text (terminal), json, html, markdown, or docx (a 初审意见 draft in Word; needs -o).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to FILE (atomically).")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write the report to FILE (atomically; `-` for standard output).")
 @click.option("-q", "--quiet", is_flag=True, help="Text format: one line, the verdict and the counts.")
 @lang_option
 @click.option("--findings", type=click.Path(path_type=Path), metavar="OUT.gpkg",
@@ -54,6 +58,13 @@ def check_command(submission, profile, boundary, construction, core, urban_desig
     if fmt in BINARY_FORMATS and not output:
         raise GeocheckError(f"--format {fmt} writes a file: give -o FILE.{fmt}")
     config = settings(config_path, [submission])
+    specs = collect_specs(references, config, reference_crs)
+    inputs = [submission, *(s.source for s in specs if not s.is_postgis)]
+    for target, what in ((output, "--output"), (findings, "--findings")):
+        if target is not None:
+            check_output(target, inputs, what)
+    if output and findings and os.path.realpath(output) == os.path.realpath(findings):
+        raise OutputError("--output and --findings name the same file", output)
     roles = dict(config.roles)
     for role, value in (("boundary", boundary), ("construction", construction), ("core", core),
                         ("urban_design", urban_design), ("parcels", parcels)):
@@ -65,7 +76,7 @@ def check_command(submission, profile, boundary, construction, core, urban_desig
         roles=roles,
         crs=crs or config.crs,
         assume_crs=assume_crs or config.assume_crs,
-        references=collect_specs(references, config, reference_crs),
+        references=specs,
         encoding=encoding,
         town_type=town_type or config.town_type,
         allow_crs_distortion=allow_crs_distortion,
@@ -73,13 +84,15 @@ def check_command(submission, profile, boundary, construction, core, urban_desig
         fields=config.fields,
         snap_tolerance=snap_tolerance if snap_tolerance is not None else config.snap_tolerance_m,
     )
+    to_stdout = output is None or is_stdout(output)
     rendered = render_report(report, fmt, lang=lang, color=output is None and sys.stdout.isatty(), quiet=quiet)
     if findings:
         write_findings_gpkg(report, findings)
-        click.echo(f"findings written to {findings}", err=output is None)
+        click.echo(printable(f"findings written to {findings}"), err=to_stdout)
     if output:
-        write_atomic(output, rendered)
-        click.echo(f"{report.verdict.value}: report written to {output}")
+        write_atomic(output, rendered)  # `-` and /dev/stdout: standard output
+        if not to_stdout:
+            click.echo(printable(f"{report.verdict.value}: report written to {output}"))
     else:
         click.echo(rendered, nl=False)
     sys.exit(report.exit_code)

@@ -7,6 +7,7 @@ from pathlib import Path
 from jinja2 import Environment, select_autoescape
 
 from ..findings import Verdict
+from ..batch.summary import NOT_CHECKED, NOT_CHECKED_REASON
 from .i18n import bilingual_verdict
 
 TEMPLATE = """<!doctype html>
@@ -26,9 +27,9 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 <body>
 <h1>geocheck 批量检查 / batch summary</h1>
 <p>geocheck {{ data.tool.version }} ·
-共 {{ c.total }} 个 total · 符合 compliant {{ c.compliant }} · 不符合 non-compliant {{ c.non_compliant }} ·
-未完成 incomplete {{ c.incomplete }} · 无法检查 error {{ c.error }} · 未检查 not checked {{ c.not_checked }}
-{% if data.interrupted %}· <strong>已中断 interrupted</strong>{% endif %}</p>
+共 {{ c.total }} 个 total{% for key in count_keys %} · {{ labels[key] }} {{ c[key] }}{% endfor %}
+{% if data.interrupted %}· <strong>已中断 interrupted</strong>{% endif %}
+{% if data.stopped %}· <strong>已停止 stopped: {{ data.stopped }}</strong>{% endif %}</p>
 <table>
 <tr><th>提交 submission</th><th>结论 verdict</th><th>规划面积 planned km²</th><th>建设面积 construction km²</th>
 <th>不通过 failed checks</th><th>未执行 not run</th><th>说明 error / report</th></tr>
@@ -46,13 +47,13 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 {% endfor %}
 {% for j in data.not_checked %}
 <tr><td>{{ j.name }}<br><small>{{ j.path }}</small></td><td class="not_checked">{{ labels['not_checked'] }}</td>
-<td></td><td></td><td></td><td></td><td>batch interrupted before this submission was checked</td></tr>
+<td></td><td></td><td></td><td></td><td>批量检查在此提交之前停止 — {{ not_checked_reason }}</td></tr>
 {% endfor %}
 </table>
 </body></html>
 """
 
-LABELS = {v.value: bilingual_verdict(v) for v in Verdict} | {"not_checked": "未检查 — not checked"}
+LABELS = {v.value: bilingual_verdict(v) for v in Verdict} | {NOT_CHECKED: "未检查 — not checked"}
 
 
 def _km2(m2):
@@ -66,4 +67,6 @@ def render_index(data: dict, out_dir: Path) -> str:
         folder = Path(out_dir) / s["name"]
         html = folder / "report.html"
         links[s["name"]] = f"{s['name']}/report.html" if html.exists() else s.get("report")
-    return env.from_string(TEMPLATE).render(data=data, c=data["counts"], labels=LABELS, links=links, km2=_km2)
+    count_keys = [v.value for v in Verdict] + [NOT_CHECKED]
+    return env.from_string(TEMPLATE).render(data=data, c=data["counts"], labels=LABELS, links=links, km2=_km2,
+                                            count_keys=count_keys, not_checked_reason=NOT_CHECKED_REASON)

@@ -1,0 +1,6 @@
+"""`python -m geocheck …` runs the `geocheck` command."""
+
+from .cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,450 @@
+"""Running a batch: one report folder per submission, in worker processes or on Dask.
+
+What a run guarantees, whatever happens to it:
+
+* one bad submission is one `error` row; the others still run;
+* reports are written atomically and a submission's fingerprint only after all its files, so
+  a killed run leaves whole reports, and the re-run checks again whatever was not finished;
+  `error` reports are never reused (an unreachable server or a full disk is not a result);
+* a lock on the output folder keeps a second batch out while this one writes;
+* the first Ctrl-C stops handing out submissions and lets running checks finish; a second
+  aborts them; the summary lists every finished submission as checked, the rest as not checked;
+* a full or read-only output disk stops the run with the summary of what was written (space
+  for it is reserved when the run starts).
+"""
+
+from __future__ import annotations
+
+import atexit
+import concurrent.futures as cf
+import fcntl
+import json
+import multiprocessing
+import os
+import signal
+import threading
+import time
+import uuid
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .. import __version__
+from ..errors import GeocheckError
+from ..findings import Report, Status, Verdict
+from ..report import to_json, write_atomic
+from ..report.atomic import OutputError, disk_problem, output_error, remove_stale_temporaries
+from .discover import LOCK_NAME, RESERVE_NAME, Job
+from .fingerprint import context_digest, job_fingerprint
+
+REPORT_NAME = "report.json"
+FINGERPRINT_NAME = ".geocheck-fingerprint"
+REPORT_FILES = {"text": "report.txt", "html": "report.html", "markdown": "report.md"}
+# Room kept free for the summary files (CSV, JSON, index.html), so a full disk still gets one.
+RESERVE_BASE, RESERVE_PER_JOB, RESERVE_MAX = 256 * 1024, 8 * 1024, 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What every submission is checked with (picklable: it travels to worker processes)."""
+
+    profile: str | None = None
+    crs: str | None = None
+    assume_crs: str | None = None
+    roles: tuple[tuple[str, str], ...] = ()
+    references: tuple = ()  # geocheck.references.ReferenceSpec, opened once per worker
+    formats: tuple[str, ...] = ("json", "html")  # report formats written per submission
+    findings: bool = True  # also write findings.gpkg (styled for QGIS) per submission
+    lang: str = "zh"
+    town_type: str | None = None
+    allow_crs_distortion: bool = False
+    config: object = None  # geocheck.config.Config the options came from, named in every report
+
+
+@dataclass
+class Outcome:
+    name: str
+    path: str
+    profile: str | None
+    verdict: str  # a Verdict value
+    error: str | None = None
+    measurements: dict = field(default_factory=dict)
+    failures: dict = field(default_factory=dict)  # code → count of failed checks
+    warnings: dict = field(default_factory=dict)
+    not_run: dict = field(default_factory=dict)  # code → count of checks that could not run
+    report: str | None = None  # report file, relative to the batch output folder
+    reused: bool = False  # unchanged since the last run: report kept, not re-checked
+    seconds: float = 0.0
+
+
+@dataclass
+class BatchSummary:
+    outcomes: list[Outcome]
+    not_checked: list[Job]
+    interrupted: bool = False
+    stopped: str | None = None  # why the run stopped early (output disk, a dead worker)
+    run_id: str = ""
+    summary_error: str | None = None  # the summary files could not be written either
+
+    @property
+    def exit_code(self) -> int:
+        """The most serious verdict's exit code (error > non-compliant > incomplete > compliant);
+        a run that left submissions unchecked could not check them."""
+        if self.not_checked or self.stopped:
+            return Verdict.ERROR.exit_code
+        seen = {o.verdict for o in self.outcomes}
+        return next((v.exit_code for v in Verdict if v.value in seen), Verdict.COMPLIANT.exit_code)
+
+
+# ---------------------------------------------------------------- one submission
+
+def check_job(job: Job, options: CheckOptions, out_dir: str, force: bool = False,
+              context: str | None = None) -> Outcome:
+    """Check one submission and write its report folder. A bad submission is an `error` outcome;
+    only an output that cannot be written raises (OutputError), for the run to stop."""
+    start = time.perf_counter()
+    folder = Path(out_dir) / job.name
+    report_file, fp_file = folder / REPORT_NAME, folder / FINGERPRINT_NAME
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise output_error(exc, folder) from None
+    fp = None
+    if job.problem is None:
+        fp = job_fingerprint(job, context if context is not None else context_digest(options))
+        if not force and (reused := _reusable(job, options, report_file, fp_file, fp)) is not None:
+            return reused
+    try:
+        fp_file.unlink(missing_ok=True)  # from here on the old report is not vouched for
+    except OSError as exc:
+        raise output_error(exc, fp_file) from None
+    if job.problem is not None:
+        report = Report.failed(__version__, job.path, job.problem)
+    else:
+        try:
+            report = _check(job, options)
+        except GeocheckError as exc:
+            report = Report.failed(__version__, job.path, str(exc))
+        except Exception as exc:  # a bug on one submission must not stop the batch
+            report = Report.failed(__version__, job.path, f"internal error: {type(exc).__name__}: {exc}")
+    try:
+        _write_formats(report, options, folder)
+    except OutputError:
+        raise
+    except Exception as exc:  # a report that cannot be drawn must not stop the batch either
+        problem = disk_problem(folder, exc)
+        if problem:
+            raise OutputError(f"cannot be written ({problem})", folder) from None
+        report = Report.failed(__version__, job.path, f"could not write the report: {type(exc).__name__}: {exc}")
+    write_atomic(report_file, to_json(report))
+    if report.verdict is not Verdict.ERROR and fp is not None:
+        write_atomic(fp_file, fp)  # last: a report is reused only when everything before it was written
+    outcome = outcome_from_report(job, report.to_dict(), options)
+    outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+def _reusable(job, options, report_file: Path, fp_file: Path, fp: str) -> Outcome | None:
+    try:
+        if fp_file.read_text(encoding="ascii") != fp:
+            return None
+        outcome = outcome_from_report(job, json.loads(report_file.read_text(encoding="utf-8")), options)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no or unreadable old report: simply re-checked
+    if outcome.verdict == Verdict.ERROR.value:
+        return None  # an error is never a result to keep: whatever caused it may be gone
+    outcome.reused = True
+    return outcome
+
+
+# Reference layers opened in this process, kept for every later submission it checks: a
+# province's layers are opened once per worker, not once per town.
+_OPEN_REFERENCES: dict = {}
+
+
+def _references(specs: tuple):
+    if not specs:
+        return None
+    if specs not in _OPEN_REFERENCES:
+        from ..references import ReferenceSet
+
+        if not _OPEN_REFERENCES:
+            atexit.register(_close_references)  # close GDAL handles before the interpreter tears down
+        _OPEN_REFERENCES[specs] = ReferenceSet.open(list(specs))
+    return _OPEN_REFERENCES[specs]
+
+
+def _close_references():
+    while _OPEN_REFERENCES:
+        _OPEN_REFERENCES.popitem()[1].close()
+
+
+def _check(job: Job, options: CheckOptions):
+    from ..api import check
+
+    return check(
+        job.path,
+        profile=job.profile or options.profile,
+        roles=dict(options.roles),
+        crs=options.crs,
+        assume_crs=options.assume_crs,
+        references=_references(options.references),
+        town_type=job.town_type or options.town_type,
+        allow_crs_distortion=options.allow_crs_distortion,
+        config=options.config,
+    )
+
+
+def _write_formats(report, options: CheckOptions, folder: Path) -> None:
+    """The per-submission files besides report.json (which is always written, last)."""
+    from ..report import render_report, write_findings_gpkg
+
+    for fmt in options.formats:
+        if fmt in REPORT_FILES:
+            write_atomic(folder / REPORT_FILES[fmt], render_report(report, fmt, lang=options.lang, color=False))
+    if options.findings and report.error is None:
+        write_findings_gpkg(report, folder / "findings.gpkg")
+
+
+def outcome_from_report(job: Job, data: dict, options: CheckOptions) -> Outcome:
+    def count(status: Status) -> dict:
+        return dict(Counter(c["code"] for c in data.get("checks", []) if c["status"] == status.value))
+
+    return Outcome(
+        name=job.name, path=job.path,
+        profile=(data.get("profile") or {}).get("name") or job.profile or options.profile,
+        verdict=Verdict(data["verdict"]).value, error=data.get("error"), measurements=data.get("measurements") or {},
+        failures=count(Status.FAIL), warnings=count(Status.WARN), not_run=count(Status.NOT_RUN),
+        report=f"{job.name}/{REPORT_NAME}",
+    )
+
+
+# ---------------------------------------------------------------- the run
+
+def _ignore_sigint():
+    # Ctrl-C goes to the whole process group: only the parent decides how to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class StopRequest:
+    """Ctrl-C during a run. The first sets `requested` (no exception, so it cannot be swallowed
+    by a library callback in the middle of a read); the second raises KeyboardInterrupt."""
+
+    def __init__(self):
+        self.requested = False
+
+    def _handler(self, _signum, _frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        try:
+            os.write(2, "geocheck: stopping after the running checks (Ctrl-C again to abort them)\n".encode())
+        except OSError:
+            pass
+
+    @contextmanager
+    def installed(self) -> Iterator["StopRequest"]:
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = signal.signal(signal.SIGINT, self._handler)
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def output_lock(out_dir: Path) -> Iterator[str]:
+    """Hold an exclusive lock on the output folder for the run (released by the kernel if the
+    process dies); yields this run's id."""
+    path = out_dir / LOCK_NAME
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise output_error(exc, path) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").split()
+            who = f" (pid {holder[0]})" if holder else ""
+            raise OutputError(f"another geocheck batch{who} is writing to this folder; wait for it to end "
+                              "or choose another --out", out_dir) from None
+        run_id = uuid.uuid4().hex
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()} {run_id}\n".encode(), 0)
+        except OSError:
+            pass  # the lock holds without its note
+        yield run_id
+    finally:
+        os.close(fd)
+
+
+def _reserve(out_dir: Path, n: int) -> Path:
+    path = out_dir / RESERVE_NAME
+    size = min(RESERVE_BASE + RESERVE_PER_JOB * n, RESERVE_MAX)
+    try:
+        with open(path, "wb") as fh:
+            try:
+                os.posix_fallocate(fh.fileno(), 0, size)
+            except (AttributeError, OSError) as exc:
+                if isinstance(exc, OSError) and exc.errno not in (95, None):  # EOPNOTSUPP: write instead
+                    raise
+                fh.write(b"\0" * size)
+                fh.flush()
+                os.fsync(fh.fileno())
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise OutputError(f"cannot be written ({disk_problem(out_dir, exc) or os.strerror(exc.errno or 0)}); "
+                          "nothing was checked", out_dir) from None
+    return path
+
+
+def run_batch(
+    jobs: list[Job],
+    out_dir: str | Path,
+    options: CheckOptions,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    on_result: Callable[[Outcome, int, int], None] | None = None,
+) -> BatchSummary:
+    """Check every job; write per-submission folders and the batch summary in out_dir."""
+    from .summary import write_summary
+
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise output_error(exc, out_dir) from None
+    done: dict[str, Outcome] = {}
+    total = len(jobs)
+
+    def record(outcome: Outcome):
+        if outcome.name not in done:
+            done[outcome.name] = outcome
+            if on_result:
+                on_result(outcome, len(done), total)
+
+    with output_lock(out_dir) as run_id:
+        remove_stale_temporaries(out_dir)  # what a killed run left; the lock says none is running
+        reserve = _reserve(out_dir, total)
+        stop = StopRequest()
+        interrupted, stopped = False, None
+        try:
+            with stop.installed():
+                context = context_digest(options)
+                if scheduler:
+                    _run_on_dask(jobs, out_dir, options, force, context, scheduler, record, stop)
+                elif (workers or 1) <= 1 or total <= 1:
+                    for job in jobs:
+                        if stop.requested:
+                            break
+                        record(check_job(job, options, str(out_dir), force, context))
+                else:
+                    _run_in_processes(jobs, out_dir, options, force, context, workers, record, stop)
+        except KeyboardInterrupt:
+            interrupted = True
+        except _Stopped as exc:
+            stopped = str(exc)
+        except OutputError as exc:
+            stopped = str(exc)
+        interrupted = interrupted or stop.requested
+        reserve.unlink(missing_ok=True)
+        outcomes = [done[j.name] for j in jobs if j.name in done]
+        summary = BatchSummary(outcomes, [j for j in jobs if j.name not in done], interrupted, stopped, run_id)
+        try:
+            write_summary(out_dir, summary)
+        except OutputError as exc:
+            summary.summary_error = str(exc)
+    return summary
+
+
+class _Stopped(Exception):
+    """The pool cannot go on (a worker process died)."""
+
+
+def _run_in_processes(jobs, out_dir, options, force, context, workers, record, stop: StopRequest):
+    ctx = multiprocessing.get_context("spawn")  # GDAL and threads do not survive fork reliably
+    pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx, initializer=_ignore_sigint)
+    # Workers are spawned during submit; ignoring SIGINT meanwhile makes them start with it
+    # ignored, so a Ctrl-C during their start-up cannot kill them before the initializer runs.
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
+    try:
+        futures = {pool.submit(check_job, job, options, str(out_dir), force, context): job for job in jobs}
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+    pending = set(futures)
+    failure: BaseException | None = None
+    try:
+        while pending:
+            if stop.requested or failure is not None:
+                for fut in pending:
+                    fut.cancel()  # not started yet; running ones finish and are recorded
+            finished, pending = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)
+            for fut in sorted(finished, key=lambda f: futures[f].name):
+                if fut.cancelled():
+                    continue
+                exc = fut.exception()
+                if exc is None:
+                    record(fut.result())
+                elif failure is None:
+                    failure = exc
+    except KeyboardInterrupt:
+        # Second Ctrl-C: keep what finished, stop the running checks now.
+        for fut in futures:
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                record(fut.result())
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    if isinstance(failure, OutputError):
+        raise failure
+    if isinstance(failure, cf.process.BrokenProcessPool):
+        raise _Stopped("a worker process died (killed or out of memory); the submissions it held are listed "
+                       "as not checked")
+    if failure is not None:
+        raise failure
+
+
+def _run_on_dask(jobs, out_dir, options, force, context, address, record, stop: StopRequest):
+    try:
+        from distributed import Client, wait
+    except ImportError:
+        raise GeocheckError("--scheduler needs the Dask extra: pip install 'geocheck[dask]'") from None
+    try:
+        client = Client(address)  # connect timeout: dask config distributed.comm.timeouts.connect
+    except (OSError, TimeoutError) as exc:
+        raise GeocheckError(f"cannot reach Dask scheduler {address} ({exc})") from None
+    with client:
+        futures = client.map(check_job, jobs, options=options, out_dir=str(out_dir), force=force, context=context,
+                             pure=False, key=[f"geocheck-{j.name}" for j in jobs])
+        pending, failure = set(futures), None
+        try:
+            while pending:
+                if stop.requested or failure is not None:
+                    client.cancel(list(pending))
+                    break
+                try:
+                    finished, pending = wait(pending, timeout=0.5, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    continue
+                for fut in finished:
+                    if fut.status == "finished":
+                        record(fut.result())
+                    elif fut.status == "error" and failure is None:
+                        failure = fut.exception()
+        except KeyboardInterrupt:
+            client.cancel(list(pending))
+            raise
+        if isinstance(failure, BaseException):
+            raise failure
