@@ -44,8 +44,11 @@ def output_target(path: str | Path) -> Path:
     """The regular file an output is written to: `path` itself, or the file a symlink at `path`
     points to (the link stays). Refuses directories, devices, FIFOs and sockets."""
     path = Path(path)
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    if len(path.name.encode()) > NAME_MAX:
+        raise OutputError(f"file name is too long for the file system ({len(path.name.encode())} bytes, "
+                          f"at most {NAME_MAX})", path)
     try:
+        target = Path(os.path.realpath(path)) if path.is_symlink() else path
         st = target.stat()
     except FileNotFoundError:
         return target
@@ -77,15 +80,12 @@ def check_output(path: str | Path, inputs: Iterable[str | Path] = (), what: str 
     if is_stdout(path):
         return
     output_target(path)
-    if len(Path(path).name.encode()) > NAME_MAX:
-        raise OutputError(f"file name is too long for the file system ({len(Path(path).name.encode())} bytes, "
-                          f"at most {NAME_MAX})", path)
     refuse_inputs(path, inputs, what)
 
 
 def _temp_prefix(name: str, suffix: str) -> str:
     """'.NAME.' cut so the temporary name fits NAME_MAX bytes (a valid long name stays writable)."""
-    room = NAME_MAX - len(suffix.encode()) - _RANDOM - 2
+    room = NAME_MAX - len(suffix.encode()) - _RANDOM - 2 - len("-journal")  # SQLite's file beside a GeoPackage
     cut = name.encode()[:max(room, 1)].decode("utf-8", "ignore")
     return f".{cut}."
 
@@ -99,9 +99,6 @@ def atomic_path(path: str | Path, *, suffix: str = ".tmp") -> Iterator[Path]:
     if is_stdout(shown):
         raise OutputError("this output is a file (e.g. a GeoPackage) and cannot go to standard output", shown)
     path = output_target(shown)
-    if len(path.name.encode()) > NAME_MAX:
-        raise OutputError(f"file name is too long for the file system ({len(path.name.encode())} bytes, "
-                          f"at most {NAME_MAX})", shown)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError("output folder does not exist", folder)
