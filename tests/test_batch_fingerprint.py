@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from cli_tools import GEOCHECK, run
+from lenient_profiles import references_optional
 from geocheck.batch import CheckOptions, Job, discover, job_fingerprint, run_batch
 from geocheck.references import parse_reference
 from towns import compliant_layers, english, write_shapefiles
@@ -68,7 +69,7 @@ def test_profile_file_and_config_file_contents_are_part_of_the_fingerprint(tmp_p
     root = tmp_path / "round"
     write_shapefiles(root / "town", english(compliant_layers()))
     profile = tmp_path / "my-profile.toml"
-    shutil.copy(Path(__file__).resolve().parent.parent / "rules" / "zhejiang-2015.toml", profile)
+    shutil.copy(references_optional("zhejiang-2015"), profile)
     config = tmp_path / "geocheck.toml"
     config.write_text('profile = "my-profile.toml"\n', encoding="utf-8")
     out = tmp_path / "out"

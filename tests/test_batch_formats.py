@@ -20,10 +20,11 @@ import pyogrio
 import pytest
 
 from cli_tools import GEOCHECK, invoke
+from lenient_profiles import references_optional
 from geocheck.formats import FORMATS
 from towns import compliant_layers, english, write_gpkg, write_shapefiles
 
-CRS_OPTION = ("--assume-crs", "EPSG:4549")  # DXF carries no CRS
+CRS_OPTION = ("--assume-crs", "EPSG:4549", "-p", references_optional())  # DXF carries no CRS; no references
 
 
 def _multi_layer(driver):

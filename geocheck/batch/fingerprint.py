@@ -7,7 +7,7 @@ so the submission is checked again.
 * a submission: every file of it — all files under a folder or .gdb, a file with all its
   sidecars (town.shp → town.dbf, .shx, .prj, .cpg; town.gpkg → town.gpkg-wal) — by content;
 * the run's context, computed once per batch: geocheck's version, the options, the profile
-  file(s) and the config file by content, and every reference source:
+  file(s), the town-type catalogue and the config file by content, and every reference source:
   - files: every file of the dataset (sidecars, every file of a .gdb folder) by size,
     modification and change time and inode, and by content up to REFERENCE_CONTENT_LIMIT bytes.
     The change time (ctime) is set by the kernel on every write and cannot be set back by
@@ -141,11 +141,21 @@ def _profile_digest(name: str | None) -> str:
         return "unloadable:" + os.urandom(16).hex()
 
 
+def _town_types() -> dict:
+    from ..profile import town_types
+
+    try:
+        return town_types()
+    except Exception:  # noqa: BLE001 - unreadable: never equal to an earlier run
+        return {"unreadable": os.urandom(16).hex()}
+
+
 def context_digest(options) -> str:
     """Everything every submission of a run is checked with (computed once, in the parent)."""
     h = hashlib.sha256()
     h.update(json.dumps([__version__, asdict(options)], sort_keys=True, default=str).encode())
     h.update(_profile_digest(options.profile).encode())
+    h.update(json.dumps(_town_types(), sort_keys=True).encode())  # the catalogue exemptions are granted to
     config_file = getattr(options.config, "path", None)
     if config_file:
         h.update(dataset_digest(config_file).encode())
