@@ -370,41 +370,50 @@ class _Stopped(Exception):
 
 
 def _run_in_processes(jobs, out_dir, options, force, context, workers, record, stop: StopRequest):
+    """Each worker has one submission running and at most one waiting: a stop never has to cancel
+    queued work (the executor cannot cancel it cleanly once a worker is terminated)."""
     ctx = multiprocessing.get_context("spawn")  # GDAL and threads do not survive fork reliably
-    pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx, initializer=_ignore_sigint)
-    # Workers are spawned during submit; ignoring SIGINT meanwhile makes them start with it
-    # ignored, so a Ctrl-C during their start-up cannot kill them before the initializer runs.
+    workers = min(workers, len(jobs))
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
+    waiting = iter(jobs)
+    in_flight: dict = {}
+    failure: BaseException | None = None
+
+    def feed():
+        while not stop.requested and failure is None and len(in_flight) <= workers:
+            job = next(waiting, None)
+            if job is None:
+                return
+            in_flight[pool.submit(check_job, job, options, str(out_dir), force, context)] = job
+
+    # Workers are spawned by the first submissions; ignoring SIGINT meanwhile makes them start
+    # with it ignored, so a Ctrl-C during their start-up cannot kill them before the initializer runs.
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
     try:
-        futures = {pool.submit(check_job, job, options, str(out_dir), force, context): job for job in jobs}
+        feed()
     finally:
         if in_main:
             signal.signal(signal.SIGINT, previous)
-    pending = set(futures)
-    failure: BaseException | None = None
     try:
-        while pending:
-            if stop.requested or failure is not None:
-                for fut in pending:
-                    fut.cancel()  # not started yet; running ones finish and are recorded
-            finished, pending = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)
-            for fut in sorted(finished, key=lambda f: futures[f].name):
-                if fut.cancelled():
-                    continue
+        while in_flight:
+            finished, _ = cf.wait(in_flight, timeout=0.2, return_when=cf.FIRST_COMPLETED)
+            for fut in sorted(finished, key=lambda f: in_flight[f].name):
+                in_flight.pop(fut)
                 exc = fut.exception()
                 if exc is None:
                     record(fut.result())
                 elif failure is None:
                     failure = exc
+            feed()
     except KeyboardInterrupt:
         # Second Ctrl-C: keep what finished, stop the running checks now.
-        for fut in futures:
-            if fut.done() and not fut.cancelled() and fut.exception() is None:
+        for fut in in_flight:
+            if fut.done() and fut.exception() is None:
                 record(fut.result())
         for proc in list((getattr(pool, "_processes", None) or {}).values()):
             proc.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=True)
         raise
     pool.shutdown(wait=True)
     if isinstance(failure, OutputError):

@@ -29,6 +29,10 @@ _RANDOM = 8  # characters tempfile adds to a temporary name
 STALE_TEMPORARY = re.compile(r"^\..*\.[a-z0-9_]{8}\.tmp(\.[A-Za-z0-9]+)?(-journal|-wal|-shm)?$")
 # errno values that mean the output disk, not one file, is the problem
 DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG}
+# ... and how GDAL and SQLite word them
+DISK_MESSAGES = {"no space left": errno.ENOSPC, "disk is full": errno.ENOSPC, "disk i/o error": errno.EIO,
+                 "read-only file system": errno.EROFS, "readonly database": errno.EROFS,
+                 "quota exceeded": errno.EDQUOT}
 
 
 class OutputError(GeocheckError):
@@ -145,13 +149,17 @@ def disk_problem(folder: str | Path, exc: BaseException | None = None) -> str | 
     own, so the file system is asked too."""
     if isinstance(exc, OSError) and exc.errno in DISK_ERRNOS:
         return os.strerror(exc.errno).lower()
+    text = str(exc).lower() if exc is not None else ""
+    for words, code in DISK_MESSAGES.items():
+        if words in text:
+            return os.strerror(code).lower()
     try:
         st = os.statvfs(folder)
     except OSError:
         return None
     if st.f_flag & os.ST_RDONLY:
         return os.strerror(errno.EROFS).lower()
-    if st.f_bavail * st.f_frsize < 64 * 1024:
+    if st.f_bavail * st.f_frsize < 1024 * 1024:
         return os.strerror(errno.ENOSPC).lower()
     return None
 
