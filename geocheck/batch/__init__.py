@@ -15,6 +15,7 @@ re-run skips submissions whose inputs, profile and options have not changed sinc
 
 from .discover import Job, discover, folder_name
 from .fingerprint import context_digest, job_fingerprint
+# _OPEN_REFERENCES and _close_references: the per-process reference cache, inspected by tests
 from .run import (FINGERPRINT_NAME, REPORT_FILES, REPORT_NAME, BatchSummary, CheckOptions, Outcome, _close_references,
                   _OPEN_REFERENCES, check_job, outcome_from_report, run_batch)
 from .summary import MEASURE_COLUMNS, summary_rows, write_summary

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures as cf
+import errno
 import fcntl
 import json
 import multiprocessing
@@ -292,7 +293,7 @@ def _reserve(out_dir: Path, n: int) -> Path:
             try:
                 os.posix_fallocate(fh.fileno(), 0, size)
             except (AttributeError, OSError) as exc:
-                if isinstance(exc, OSError) and exc.errno not in (95, None):  # EOPNOTSUPP: write instead
+                if isinstance(exc, OSError) and exc.errno not in (errno.EOPNOTSUPP, None):  # unsupported: write
                     raise
                 fh.write(b"\0" * size)
                 fh.flush()
@@ -350,9 +351,7 @@ def run_batch(
                     _run_in_processes(jobs, out_dir, options, force, context, workers, record, stop)
         except KeyboardInterrupt:
             interrupted = True
-        except _Stopped as exc:
-            stopped = str(exc)
-        except OutputError as exc:
+        except (_Stopped, OutputError) as exc:
             stopped = str(exc)
         interrupted = interrupted or stop.requested
         reserve.unlink(missing_ok=True)
