@@ -14,7 +14,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class InputFormat:
     suffix: str  # lower case, with the dot
-    title: str
+    title: str  # short: messages list them
     kind: str  # "vector" (an OGR dataset in one file), "cad", "archive" (a .zip), "folder" (a .gdb)
     single_layer: bool = False  # one layer per file: the file name, not GDAL's layer name, is what roles match
     standalone: bool = True  # a submission on its own; False: only as part of a folder (Shapefile sidecars)
@@ -22,15 +22,15 @@ class InputFormat:
 
 FORMATS: tuple[InputFormat, ...] = (
     InputFormat(".gpkg", "GeoPackage", "vector"),
-    InputFormat(".shp", "Shapefile (with .dbf, .shx, .prj, .cpg)", "vector", single_layer=True, standalone=False),
+    InputFormat(".shp", "folder of Shapefiles", "vector", single_layer=True, standalone=False),
     InputFormat(".geojson", "GeoJSON", "vector", single_layer=True),
-    InputFormat(".json", "GeoJSON (.json)", "vector", single_layer=True),
+    InputFormat(".json", "GeoJSON", "vector", single_layer=True),
     InputFormat(".fgb", "FlatGeobuf", "vector", single_layer=True),
     InputFormat(".kml", "KML", "vector"),
-    InputFormat(".sqlite", "SpatiaLite / SQLite", "vector"),
-    InputFormat(".dxf", "AutoCAD DXF", "cad"),
-    InputFormat(".zip", "zip archive of the above", "archive"),
-    InputFormat(".gdb", "Esri File Geodatabase (folder)", "folder"),
+    InputFormat(".sqlite", "SpatiaLite", "vector"),
+    InputFormat(".dxf", "DXF", "cad"),
+    InputFormat(".zip", ".zip of these", "archive"),
+    InputFormat(".gdb", ".gdb", "folder"),
 )
 
 BY_SUFFIX = {f.suffix: f for f in FORMATS}
@@ -47,5 +47,5 @@ FOLDER_MARKER_SUFFIXES = frozenset(f.suffix for f in FORMATS if not f.standalone
 
 
 def describe() -> str:
-    """'GeoPackage, Shapefile …' for messages."""
-    return ", ".join(f.title.split(" (")[0] for f in FORMATS)
+    """'GeoPackage, folder of Shapefiles, GeoJSON …' for messages."""
+    return ", ".join(dict.fromkeys(f.title for f in FORMATS))

@@ -72,6 +72,8 @@ def test_directory_and_device_outputs_are_refused(compliant_gpkg, tmp_path):
     os.mkfifo(fifo)
     assert_one_line_error(invoke("check", compliant_gpkg, "-o", fifo), "not a regular file")  # and no hang
     assert_one_line_error(invoke("check", compliant_gpkg, "--findings", "-"), "standard output")
+    assert_one_line_error(invoke("check", compliant_gpkg, "-o", tmp_path / "no" / "r.json"),
+                          "output folder does not exist")
 
 
 def test_a_symlink_output_is_written_through_and_stays_a_link(compliant_gpkg, tmp_path):

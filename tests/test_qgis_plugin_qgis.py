@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pyogrio
 import pytest
+from geocheck.formats import describe as input_formats
 from report_tools import qgis_python, require
 from test_qgis_plugin_argv import build_zip
 
@@ -467,7 +468,7 @@ def test_batch_outputs_counts_progress_and_exit_2_with_summary(session):
 def test_batch_that_cannot_start_fails_despite_an_old_summary(session):
     # geocheck says so on stderr, with exit 2.
     results, work = session
-    assert failed(results["batch_nothing"]) == f"{work / 'nothing_in'}: holds no submission (no GeoPackage, folder of Shapefiles, .zip or .gdb)"
+    assert failed(results["batch_nothing"]) == f"{work / 'nothing_in'}: holds no submission (no {input_formats()})"
 
 
 # -- the built zip, installed into a profile, under qgis_process ------------------------------

@@ -78,7 +78,7 @@ def batch_command(source, out_dir, workers, profile, town_type, crs, allow_crs_d
     # Reference layers inside the round's folder are not submissions.
     jobs = discover(source, exclude=[out_dir, *exclude, *(s.source for s in specs)])
     if not jobs:
-        raise InputError(f"holds no submission (none of: {formats_text()})", source)
+        raise InputError(f"holds no submission (no {formats_text()})", source)
     workers = workers or os.cpu_count() or 1
     tty = sys.stdout.isatty()
 

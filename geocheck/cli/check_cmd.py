@@ -62,7 +62,7 @@ def check_command(submission, profile, boundary, construction, core, urban_desig
     inputs = [submission, *(s.source for s in specs if not s.is_postgis)]
     for target, what in ((output, "--output"), (findings, "--findings")):
         if target is not None:
-            check_output(target, inputs, what)
+            check_output(target, inputs, what, file_only=target is findings)
     if output and findings and os.path.realpath(output) == os.path.realpath(findings):
         raise OutputError("--output and --findings name the same file", output)
     roles = dict(config.roles)

@@ -78,12 +78,17 @@ def refuse_inputs(output: str | Path, inputs: Iterable[str | Path], what: str = 
                               "choose another name", output)
 
 
-def check_output(path: str | Path, inputs: Iterable[str | Path] = (), what: str = "output") -> None:
+def check_output(path: str | Path, inputs: Iterable[str | Path] = (), what: str = "output", *,
+                 file_only: bool = False) -> None:
     """Refuse, before any work, an output that could not or must not be written (see
-    output_target and refuse_inputs); standard output is always fine."""
+    output_target and refuse_inputs); standard output is fine unless `file_only` (a GeoPackage)."""
     if is_stdout(path):
+        if file_only:
+            raise OutputError(f"{what} is a file (a GeoPackage) and cannot go to standard output", path)
         return
-    output_target(path)
+    folder = output_target(path).parent
+    if not folder.is_dir():
+        raise OutputError("output folder does not exist", folder)
     refuse_inputs(path, inputs, what)
 
 

@@ -27,7 +27,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 <body>
 <h1>geocheck 批量检查 / batch summary</h1>
 <p>geocheck {{ data.tool.version }} ·
-共 {{ c.total }} 个 total{% for key in count_keys %} · {{ labels[key] }} {{ c[key] }}{% endfor %}
+共 {{ c.total }} 个 total{% for key, label in count_labels.items() %} · {{ label }} {{ c[key] }}{% endfor %}
 {% if data.interrupted %}· <strong>已中断 interrupted</strong>{% endif %}
 {% if data.stopped %}· <strong>已停止 stopped: {{ data.stopped }}</strong>{% endif %}</p>
 <table>
@@ -54,6 +54,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 """
 
 LABELS = {v.value: bilingual_verdict(v) for v in Verdict} | {NOT_CHECKED: "未检查 — not checked"}
+# The counts line, in the verdicts' order: '未完成 incomplete 1'
+COUNT_LABELS = {v.value: f"{v.title_zh} {v.value.replace('_', '-')}" for v in Verdict} | {NOT_CHECKED: "未检查 not checked"}
 
 
 def _km2(m2):
@@ -67,6 +69,5 @@ def render_index(data: dict, out_dir: Path) -> str:
         folder = Path(out_dir) / s["name"]
         html = folder / "report.html"
         links[s["name"]] = f"{s['name']}/report.html" if html.exists() else s.get("report")
-    count_keys = [v.value for v in Verdict] + [NOT_CHECKED]
     return env.from_string(TEMPLATE).render(data=data, c=data["counts"], labels=LABELS, links=links, km2=_km2,
-                                            count_keys=count_keys, not_checked_reason=NOT_CHECKED_REASON)
+                                            count_labels=COUNT_LABELS, not_checked_reason=NOT_CHECKED_REASON)
