@@ -309,3 +309,36 @@ def test_folder_with_a_loop_a_fifo_and_a_forged_line_in_a_name(town_files, tmp_p
     assert "missing file" in verdicts["dangling.zip"][1]
     assert "not a regular file" in verdicts["pipe.gpkg"][1]
     assert (out / "index.html").is_file() and (out / "index.html-submission" / "report.txt").is_file()
+
+
+# ---------------------------------------------------------------- a worker dies
+
+def worker_pids(parent: int) -> list[int]:
+    """The pool's worker processes (spawned interpreters), not multiprocessing's resource tracker."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == parent and b"spawn_main" in cmdline and b"resource_tracker" not in cmdline:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def test_a_killed_worker_costs_no_submission(town_files, tmp_path):
+    """A worker killed mid-check (the OOM killer, a crash in GDAL): the submissions it may have
+    held are checked again alone, the round completes, every verdict is right."""
+    expected = make_round(tmp_path / "round", town_files, 12)
+    out = tmp_path / "out"
+    proc = start_batch(tmp_path / "round", "-o", out, "-j", "2")
+    assert proc.stdout.readline().startswith("[1/12]")
+    victims = worker_pids(proc.pid)
+    assert victims
+    os.kill(victims[0], signal.SIGKILL)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 1, stdout + stderr
+    assert "Traceback" not in stderr
+    summary = assert_summary_agrees_with_reports(out, expected)
+    assert summary["counts"]["not_checked"] == 0 and summary["counts"]["error"] == 0

@@ -10,7 +10,9 @@ What a run guarantees, whatever happens to it:
 * the first Ctrl-C stops handing out submissions and lets running checks finish; a second
   aborts them; the summary lists every finished submission as checked, the rest as not checked;
 * a full or read-only output disk stops the run with the summary of what was written (space
-  for it is reserved when the run starts).
+  for it is reserved when the run starts);
+* a worker process that dies costs no submission: the ones it may have held are checked again
+  alone, and only one that kills its worker alone is an `error` row.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import signal
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,7 +87,7 @@ class BatchSummary:
     outcomes: list[Outcome]
     not_checked: list[Job]
     interrupted: bool = False
-    stopped: str | None = None  # why the run stopped early (output disk, a dead worker)
+    stopped: str | None = None  # why the run stopped early (the output disk)
     run_id: str = ""
     summary_error: str | None = None  # the summary files could not be written either
 
@@ -351,7 +353,7 @@ def run_batch(
                     _run_in_processes(jobs, out_dir, options, force, context, workers, record, stop)
         except KeyboardInterrupt:
             interrupted = True
-        except (_Stopped, OutputError) as exc:
+        except OutputError as exc:
             stopped = str(exc)
         interrupted = interrupted or stop.requested
         reserve.unlink(missing_ok=True)
@@ -364,25 +366,50 @@ def run_batch(
     return summary
 
 
-class _Stopped(Exception):
-    """The pool cannot go on (a worker process died)."""
+WORKER_DIED = ("the worker process checking it died (out of memory, or a crash inside a library); "
+               "checked again alone, it died again")
 
 
 def _run_in_processes(jobs, out_dir, options, force, context, workers, record, stop: StopRequest):
-    """Each worker has one submission running and at most one waiting: a stop never has to cancel
-    queued work (the executor cannot cancel it cleanly once a worker is terminated)."""
+    """Check jobs in a pool of worker processes. A worker that dies (killed, out of memory, a
+    crash in GDAL) breaks the pool: the submissions it may have held are checked again one by
+    one in a pool of their own, so only one that kills its worker alone becomes an error row;
+    the others run on in a new pool."""
+    waiting = deque(jobs)
+    while waiting and not stop.requested:
+        suspects = _run_pool(waiting, min(workers, len(waiting)), out_dir, options, force, context, record, stop)
+        for job in suspects:
+            if stop.requested:
+                break
+            if _run_pool(deque([job]), 1, out_dir, options, force, context, record, stop):
+                record(_died(job, options, out_dir))
+
+
+def _died(job: Job, options: CheckOptions, out_dir) -> Outcome:
+    report = Report.failed(__version__, job.path, WORKER_DIED)
+    folder = Path(out_dir) / job.name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise output_error(exc, folder) from None
+    write_atomic(folder / REPORT_NAME, to_json(report))
+    return outcome_from_report(job, report.to_dict(), options)
+
+
+def _run_pool(waiting: deque, workers, out_dir, options, force, context, record, stop: StopRequest) -> list[Job]:
+    """Run jobs from `waiting` until it is empty or a stop; each worker has one submission running
+    and at most one waiting, so a stop never has to cancel queued work (the executor cannot
+    cancel it cleanly once a worker is terminated). Returns the jobs in flight when a worker
+    died (the pool is then broken), else []."""
     ctx = multiprocessing.get_context("spawn")  # GDAL and threads do not survive fork reliably
-    workers = min(workers, len(jobs))
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
-    waiting = iter(jobs)
     in_flight: dict = {}
     failure: BaseException | None = None
+    suspects: list[Job] = []
 
     def feed():
-        while not stop.requested and failure is None and len(in_flight) <= workers:
-            job = next(waiting, None)
-            if job is None:
-                return
+        while not stop.requested and failure is None and not suspects and waiting and len(in_flight) <= workers:
+            job = waiting.popleft()
             in_flight[pool.submit(check_job, job, options, str(out_dir), force, context)] = job
 
     # Workers are spawned by the first submissions; ignoring SIGINT meanwhile makes them start
@@ -398,10 +425,12 @@ def _run_in_processes(jobs, out_dir, options, force, context, workers, record, s
         while in_flight:
             finished, _ = cf.wait(in_flight, timeout=0.2, return_when=cf.FIRST_COMPLETED)
             for fut in sorted(finished, key=lambda f: in_flight[f].name):
-                in_flight.pop(fut)
+                job = in_flight.pop(fut)
                 exc = fut.exception()
                 if exc is None:
                     record(fut.result())
+                elif isinstance(exc, cf.process.BrokenProcessPool):
+                    suspects.append(job)
                 elif failure is None:
                     failure = exc
             feed()
@@ -415,13 +444,9 @@ def _run_in_processes(jobs, out_dir, options, force, context, workers, record, s
         pool.shutdown(wait=True)
         raise
     pool.shutdown(wait=True)
-    if isinstance(failure, OutputError):
-        raise failure
-    if isinstance(failure, cf.process.BrokenProcessPool):
-        raise _Stopped("a worker process died (killed or out of memory); the submissions it held are listed "
-                       "as not checked")
     if failure is not None:
-        raise failure
+        raise failure  # an OutputError (the disk), or a bug
+    return sorted(suspects, key=lambda j: j.name)
 
 
 def _run_on_dask(jobs, out_dir, options, force, context, address, record, stop: StopRequest):
