@@ -339,8 +339,8 @@ def run_batch(
         reserve = _reserve(out_dir, total)
         stop = StopRequest()
         interrupted, stopped = False, None
-        try:
-            with stop.installed():
+        with stop.installed():  # also while the summary is written: a first Ctrl-C cannot cut it short
+            try:
                 context = context_digest(options)
                 if scheduler:
                     _run_on_dask(jobs, out_dir, options, force, context, scheduler, record, stop)
@@ -351,18 +351,18 @@ def run_batch(
                         record(check_job(job, options, str(out_dir), force, context))
                 else:
                     _run_in_processes(jobs, out_dir, options, force, context, workers, record, stop)
-        except KeyboardInterrupt:
-            interrupted = True
-        except OutputError as exc:
-            stopped = str(exc)
-        interrupted = interrupted or stop.requested
-        reserve.unlink(missing_ok=True)
-        outcomes = [done[j.name] for j in jobs if j.name in done]
-        summary = BatchSummary(outcomes, [j for j in jobs if j.name not in done], interrupted, stopped, run_id)
-        try:
-            write_summary(out_dir, summary)
-        except OutputError as exc:
-            summary.summary_error = str(exc)
+            except KeyboardInterrupt:
+                interrupted = True
+            except OutputError as exc:
+                stopped = str(exc)
+            interrupted = interrupted or stop.requested
+            reserve.unlink(missing_ok=True)
+            outcomes = [done[j.name] for j in jobs if j.name in done]
+            summary = BatchSummary(outcomes, [j for j in jobs if j.name not in done], interrupted, stopped, run_id)
+            try:
+                write_summary(out_dir, summary)
+            except OutputError as exc:
+                summary.summary_error = str(exc)
     return summary
 
 
