@@ -44,7 +44,7 @@ from .fingerprint import context_digest, job_fingerprint
 
 REPORT_NAME = "report.json"
 FINGERPRINT_NAME = ".geocheck-fingerprint"
-REPORT_FILES = {"text": "report.txt", "html": "report.html", "markdown": "report.md"}
+REPORT_FILES = {"text": "report.txt", "html": "report.html", "markdown": "report.md", "docx": "opinion.docx"}
 # Room kept free for the summary files (CSV, JSON, index.html), so a full disk still gets one.
 RESERVE_BASE, RESERVE_PER_JOB, RESERVE_MAX = 256 * 1024, 8 * 1024, 64 * 1024 * 1024
 
@@ -57,6 +57,7 @@ class CheckOptions:
     crs: str | None = None
     assume_crs: str | None = None
     roles: tuple[tuple[str, str], ...] = ()
+    fields: tuple[tuple[str, str], ...] = ()  # parcel-layer field names per purpose
     references: tuple = ()  # geocheck.references.ReferenceSpec, opened once per worker
     formats: tuple[str, ...] = ("json", "html")  # report formats written per submission
     findings: bool = True  # also write findings.gpkg (styled for QGIS) per submission
@@ -191,6 +192,7 @@ def _check(job: Job, options: CheckOptions):
         job.path,
         profile=job.profile or options.profile,
         roles=dict(options.roles),
+        fields=dict(options.fields),
         crs=options.crs,
         assume_crs=options.assume_crs,
         references=_references(options.references),
