@@ -258,7 +258,8 @@ class StopRequest:
         try:
             yield self
         finally:
-            signal.signal(signal.SIGINT, previous)
+            # Asked to stop: a further Ctrl-C while the process winds down must not cut it short.
+            signal.signal(signal.SIGINT, signal.SIG_IGN if self.requested else previous)
 
 
 @contextmanager
@@ -359,6 +360,8 @@ def run_batch(
                 stopped = str(exc)
             interrupted = interrupted or stop.requested
             reserve.unlink(missing_ok=True)
+            if not scheduler:  # local workers are gone: what an aborted one was writing is garbage
+                remove_stale_temporaries(out_dir)
             outcomes = [done[j.name] for j in jobs if j.name in done]
             summary = BatchSummary(outcomes, [j for j in jobs if j.name not in done], interrupted, stopped, run_id)
             try:
