@@ -29,6 +29,7 @@ FORMATS: tuple[InputFormat, ...] = (
     InputFormat(".kml", "KML", "vector"),
     InputFormat(".sqlite", "SpatiaLite", "vector"),
     InputFormat(".dxf", "DXF", "cad"),
+    InputFormat(".dwg", "DWG", "cad"),
     InputFormat(".zip", ".zip of these", "archive"),
     InputFormat(".gdb", ".gdb", "folder"),
 )

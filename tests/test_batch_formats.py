@@ -68,6 +68,15 @@ def _dxf(path: Path) -> Path:
     return path
 
 
+def _real_dwg(path: Path) -> Path:
+    """No tool here writes DWG: one of GDAL's real test drawings stands in. It is no town (check
+    says which layers it holds), so it must be found and get the same error as `check` gives."""
+    shutil.copy(Path(__file__).parent / "data" / "dwg" / "triple_circles_r2000.dwg", path)
+    return path
+
+
+NOT_A_TOWN = {".dwg"}
+
 # suffix → how a submission of that format is written (a test below keeps it complete)
 WRITERS = {
     ".gpkg": lambda p: write_gpkg(p, compliant_layers()),
@@ -78,6 +87,7 @@ WRITERS = {
     ".kml": _multi_layer("KML"),
     ".sqlite": _multi_layer("SQLite"),
     ".dxf": _dxf,
+    ".dwg": _real_dwg,
     ".zip": _zip,
     ".gdb": _multi_layer("OpenFileGDB"),
 }
@@ -113,6 +123,10 @@ def test_batch_finds_and_checks_every_format_check_reads(round_of_every_format, 
         row = rows.get(Path(path).resolve())
         assert row is not None, f"batch did not find the {suffix} submission {path}"
         alone = invoke("check", path, "-f", "json", *CRS_OPTION)
+        if suffix in NOT_A_TOWN:
+            assert alone.exit_code == 2 and row["verdict"] == "error", suffix
+            assert row["error"].split(": ", 1)[1] in alone.output, (row["error"], alone.output)
+            continue
         report = json.loads(alone.output)
         assert alone.exit_code in (0, 1), (suffix, alone.output)
         assert row["verdict"] == report["verdict"], suffix  # the same answer in batch and alone
