@@ -72,21 +72,22 @@ def minimum_spanning_links(parts: np.ndarray) -> list[tuple[int, int, float]]:
     while len(links) < n - 1:
         best = _shortest_links(parts, tree, label, src, dst, near_d)
         parent = {g: g for g in best}
-
-        def find(g):
-            while parent.setdefault(g, g) != g:
-                parent[g] = parent[parent[g]]
-                g = parent[g]
-            return g
-
         for d, a, b in sorted(best.values()):  # shortest first: ties between groups resolve alike
-            ra, rb = find(label[a]), find(label[b])
+            ra, rb = _find(parent, label[a]), _find(parent, label[b])
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)
                 links.append((a, b, d))
-        roots = {g: find(g) for g in np.unique(label)}
+        roots = {g: _find(parent, g) for g in np.unique(label)}
         label = np.vectorize(roots.__getitem__, otypes=[np.int64])(label)
     return [(a, b, d) for d, a, b in sorted((d, a, b) for a, b, d in links)]
+
+
+def _find(parent: dict, g):
+    """Union-find root of group g (with path halving)."""
+    while parent.setdefault(g, g) != g:
+        parent[g] = parent[parent[g]]
+        g = parent[g]
+    return g
 
 
 def _shortest_links(parts, tree, label, src, dst, near_d) -> dict:

@@ -183,8 +183,8 @@ def schema_enums(schema_text: str) -> str:
         '"role": {"enum": ': list(ROLES),
     }
     for key, values in enums.items():
-        schema_text = re.sub(re.escape(key) + r"\[[^\]]*\]", lambda m: key + json.dumps(values, ensure_ascii=False),
-                             schema_text)
+        enum = key + json.dumps(values, ensure_ascii=False)
+        schema_text = re.sub(re.escape(key) + r"\[[^\]]*\]", lambda _m, enum=enum: enum, schema_text)
     return schema_text
 
 

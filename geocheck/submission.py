@@ -23,9 +23,9 @@ from .errors import CRSError, InputError, RoleError
 from .geometry import GeodesicMeter, coverage_dissolve, non_finite, repair_all
 from .parcels.cad import code_layers, load_code_layers
 from .roles import ROLES, assign_roles, unassigned_hint
+from .sources import LayerRef, list_layers, load_layer
 
 CODE_LAYERS = object()  # the parcels role's "layer" when it is assembled from CAD layers named by code
-from .sources import LayerRef, list_layers, load_layer
 
 
 @dataclass

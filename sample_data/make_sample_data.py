@@ -350,8 +350,8 @@ def build_town2():
 
     kx, tx = 1.0, 0.0
     for _ in range(12):  # alternate: gap via translation, stick-out via x-stretch
-        tx = bisect(lambda t: part_a.distance(place_b(kx, t)), -200, 400, 250.0)
-        kx = bisect(lambda k: place_b(k, tx).difference(planned).area, 0.6, 1.4, 40_000.0)
+        tx = bisect(lambda t, kx=kx: part_a.distance(place_b(kx, t)), -200, 400, 250.0)
+        kx = bisect(lambda k, tx=tx: place_b(k, tx).difference(planned).area, 0.6, 1.4, 40_000.0)
     part_b = place_b(kx, tx)
 
     # Core: the part of A east of a local road, set back 15 m from A's edges; the road's
@@ -607,7 +607,7 @@ def build_references(t1, t2):
         ("闲林埠老街", "省级文物保护单位", "近现代重要史迹及代表性建筑", Point(505350, 3355950), None),
     ]
     ranges = []
-    for k, (name, level, cat, pt, rng) in enumerate(sites):
+    for k, (name, level, _cat, pt, rng) in enumerate(sites):
         if rng:
             w, h, rot = rng
             ranges.append((name, level, blob((pt.x, pt.y), w, h, rot, n_per_edge=3, amp=2, seed=1.1 * k)))
@@ -642,9 +642,9 @@ def check_design(t1, t2, ref):
     need(zone1.distance(farms) >= 50, "town1 construction >= 50 m from farmland")
     need(t1["planned"].intersection(farms).area > 0, "town1 planned area touches farmland (allowed)")
     need(margin(udbs, zone1) >= 30, "town1 construction >= 30 m inside UDB")
-    for name, level, cat, pt, _ in ref["sites"]:
+    for name, _level, _cat, pt, _ in ref["sites"]:
         need(pt.distance(zone1) > 300, f"heritage {name} > 300 m from town1 construction")
-    for name, level, g in ref["ranges"]:
+    for name, _level, g in ref["ranges"]:
         need(g.distance(zone1) > 300, f"heritage range {name} > 300 m from town1 construction")
         need(g.distance(t2["part_a"]) > 100 and g.distance(t2["part_b"]) > 100, f"range {name} off town2")
 

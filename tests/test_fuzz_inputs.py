@@ -236,7 +236,7 @@ def test_mutants_exit_cleanly_untouched_and_never_fail_open(kind, originals, tmp
         folder = tmp_path / f"m{seed}"
         src = originals[kind]
         target = folder / src.name
-        (shutil.copytree if src.is_dir() else lambda a, b: (folder.mkdir(), shutil.copy2(a, b)))(src, target)
+        (shutil.copytree if src.is_dir() else lambda a, b, folder=folder: (folder.mkdir(), shutil.copy2(a, b)))(src, target)
         what = MUTATORS[kind](rng, target)
         before = folder_state(folder)
         code, out, err = run_check(target, originals["ref"])

@@ -13,7 +13,6 @@ import re
 import geopandas as gpd
 import pyogrio
 import pytest
-import shapely
 
 import geocheck
 from cli_tools import assert_one_line_error, invoke, run

@@ -60,9 +60,9 @@ def red_line_layer(draw):
     Parts of one feature never overlap (a valid multipolygon, as real layers are); features may
     overlap each other, as neighbouring red-line patches sometimes do."""
     features = []
-    for f in range(draw(st.integers(1, 3))):
+    for _ in range(draw(st.integers(1, 3))):
         parts: list[Polygon] = []
-        for p in range(draw(st.integers(1, 3))):
+        for _ in range(draw(st.integers(1, 3))):
             cx = X0 + draw(st.floats(-200, 1600))
             cy = Y0 + draw(st.floats(-200, 1600))
             new = draw(red_line_part(cx, cy))
@@ -118,7 +118,8 @@ def test_postgis_references_of_any_real_shape_agree_with_the_database(tmp_path_f
     in_db = float(postgis.psql(
         f"SELECT COALESCE(ST_Area(ST_Intersection(ST_Union(ST_MakeValid(ST_Transform(geom, 4549))), "
         f"ST_GeomFromText('{construction_wkt}', 4549))), 0) FROM {table}"))
-    assert check_with(f"{postgis.dsn}#public.{table}", tmp) == pytest.approx(in_db, rel=1e-6, abs=0.01)
+    # Stored in lon/lat and transformed by two PROJ builds (PostGIS's and pyproj's): a few cm² apart.
+    assert check_with(f"{postgis.dsn}#public.{table}", tmp) == pytest.approx(in_db, rel=1e-5, abs=0.05)
 
 
 def test_a_red_line_polygon_with_holes_of_different_vertex_counts_is_read(tmp_path):

@@ -25,9 +25,9 @@ from geocheck.report.svgmap import render_map
 from report_tools import DomSummary, png_size, sample_town_with_references, with_finding  # noqa: F401
 from lenient_profiles import references_optional
 
-LENIENT = references_optional("zhejiang-2015")  # reading and geometry tests: no reference layers needed
-
 import towns
+
+LENIENT = references_optional("zhejiang-2015")  # reading and geometry tests: no reference layers needed
 
 WHEN = datetime(2026, 1, 2, 3, 4, tzinfo=timezone.utc)
 # Three or more Latin words in a row: an English phrase (names of files, layers and CRSs are one word).

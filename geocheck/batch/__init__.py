@@ -22,4 +22,4 @@ from .summary import MEASURE_COLUMNS, summary_rows, write_summary
 
 __all__ = ["Job", "discover", "folder_name", "context_digest", "job_fingerprint", "FINGERPRINT_NAME", "REPORT_FILES",
            "REPORT_NAME", "BatchSummary", "CheckOptions", "Outcome", "check_job", "outcome_from_report", "run_batch",
-           "MEASURE_COLUMNS", "summary_rows", "write_summary"]
+           "MEASURE_COLUMNS", "summary_rows", "write_summary", "_OPEN_REFERENCES", "_close_references"]

@@ -50,7 +50,7 @@ def render_map(report: Report, lang: str) -> SvgMap:
            f'aria-label="{escape(w["overview_caption"])}">',
            "<style>#map path,#map line,#map rect.o{vector-effect:non-scaling-stroke}"
            "#map .focus path{stroke-width:4px}</style>",
-           _defs(home[2]), f'<rect x="-1e6" y="-1e6" width="2e6" height="2e6" fill="#fff"/>']
+           _defs(home[2]), '<rect x="-1e6" y="-1e6" width="2e6" height="2e6" fill="#fff"/>']
     margin = home[2] * 0.5  # context is kept for panning a little beyond the town
     for lay in lays:
         if lay.geometry is None:
@@ -263,7 +263,7 @@ def _legend(lays: list[Layer], items: list[Conflict], lang: str) -> list[dict]:
             dim = 0 if all(g.geom_type == "Point" for g in shapely.get_parts(lay.geometry).tolist()
                            for g in shapely.get_parts(g).tolist()) else 2
             out.append({"layer": lay.id, "label": lay.label(lang), "swatch": _swatch(lay.style, dim)})
-    for key, st, dim in finding_kinds(items):
+    for _key, st, dim in finding_kinds(items):
         out.append({"layer": None, "label": st.label(lang), "swatch": _swatch(st, dim, outline=Style(
             "", "", "#555555", None, width=1.0))})
     if items:
