@@ -12,7 +12,7 @@ table per case:
   lenient_profiles.py); or `rules` is the text of [rules.*] tables for a small inline profile with
   `roles` and `required_references` tables; `params` then changes the code's settings.
 - `status` is the expected status of the file's code; `expect` maps keys of its `measured` dict to
-  values computed by arithmetic in the TOML; `xfail = "reason"` marks a known bug.
+  values computed by arithmetic in the TOML (to `abs`, default 0.01, or `rel`); `xfail = "reason"` marks a known bug.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def test_rule_case(code, case, tmp_path):
     result = report.check(code)  # KeyError: the case's profile does not run its code
     assert result.status.value == case["status"], (result.message_en, result.measured)
     for key, value in case.get("expect", {}).items():
-        assert result.measured[key] == pytest.approx(value, abs=case.get("abs", 0.01)), key
+        assert result.measured[key] == pytest.approx(value, abs=case.get("abs", 0.01), rel=case.get("rel")), key
 
 
 def test_every_registered_code_has_a_passing_and_a_violating_case():
