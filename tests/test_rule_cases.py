@@ -6,13 +6,14 @@ table per case:
 - `town = "compliant"` starts from tests/towns.py `compliant_layers` (3.06 km² planned, 1.0 km²
   construction, 0.36 km² core inside a 0.49 km² urban design); `layers` then replace whole layers
   by name (an empty list drops one). A feature is `{rect = [x, y, w, h], ATTR = value …}` in metres
-  from the town origin (tests/towns.py `rect`) or `{point = [x, y], …}`.
+  from the town origin (tests/towns.py `rect`), `{point = [x, y], …}` or `{polygon = [[x, y], …]}`.
 - `references` holds reference layers the same way, by kind; they are written to one GeoPackage.
 - `profile` names a bundled profile (run with every reference kind optional, see
   lenient_profiles.py); or `rules` is the text of [rules.*] tables for a small inline profile with
-  `roles` and `required_references` tables; `params` then changes the code's settings.
+  `roles` and `required_references` tables. `params` changes the code's settings in either.
 - `status` is the expected status of the file's code; `expect` maps keys of its `measured` dict to
-  values computed by arithmetic in the TOML (to `abs`, default 0.01, or `rel`); `xfail = "reason"` marks a known bug.
+  values computed by arithmetic in the TOML (to `abs`, default 0.01, or `rel`); `xfail = "reason"`
+  marks a known bug (strict: it must fail until the bug is fixed).
 """
 
 from __future__ import annotations
