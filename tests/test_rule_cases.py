@@ -110,3 +110,10 @@ def test_every_registered_code_has_a_passing_and_a_violating_case():
             missing[code] = sorted(found)
     assert not missing, f"codes without a pass and a fail/warn case: {missing}"
     assert {p.stem for p in CASES.glob("GC*.toml")} <= set(REGISTRY), "a case file for an unknown code"
+
+
+def test_every_reference_rule_has_a_not_run_case():
+    """A rule that reads a reference kind shows what happens when a required one is not given."""
+    lacking = [code for code, rule in REGISTRY.items() if rule.references
+               and Status.NOT_RUN.value not in {c["status"] for c in load(code)["cases"].values()}]
+    assert not lacking
