@@ -66,7 +66,7 @@ debug_option = click.option("--debug", is_flag=True, expose_value=False, is_eage
 def cli():
     """Check 特色小镇 (featured town) planning boundaries against policy rules.
 
-    Exit codes: 0 compliant, 1 non-compliant, 2 could not check.
+    Exit codes: 0 compliant, 1 non-compliant, 2 could not check, 3 incomplete (docs/verdicts.md).
     """
 
 

@@ -14,6 +14,18 @@ from . import cli
 from .options import config_option, settings as run_settings
 
 
+def _console() -> Console:
+    """A terminal console whose closed pipe (`geocheck rules | head`) stops geocheck like any
+    other command does (exit 141, nothing on stderr), not rich's own exit 1."""
+    console = Console(highlight=False)
+
+    def on_broken_pipe():
+        raise BrokenPipeError
+
+    console.on_broken_pipe = on_broken_pipe
+    return console
+
+
 def _settings_text(settings: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in settings.items() if k not in ("source", "note"))
 
@@ -26,7 +38,7 @@ def rules_command(profile, config_path):
     """List rule codes, titles and the active profile's thresholds."""
     config = run_settings(config_path)
     prof = load_profile(profile or config.profile)
-    console = Console(highlight=False)
+    console = _console()
     table = Table(title=f"{prof.name}: {prof.title_zh} / {prof.title_en}", show_lines=True, title_justify="left")
     for col in ("code", "标题 title", "阈值 thresholds (this profile)", "依据 source"):
         table.add_column(col, overflow="fold")
@@ -55,7 +67,7 @@ def explain_command(code):
     rule = REGISTRY.get(code.upper())
     if rule is None:
         raise GeocheckError(f"unknown rule code '{code}'; known: {', '.join(sorted(REGISTRY))}")
-    console = Console(highlight=False)
+    console = _console()
     console.print(f"[bold]{rule.code} {rule.title_zh} — {rule.title_en}[/bold]")
     console.print(Markdown(rule.doc))
     for name, path in sorted(bundled_profiles().items()):
