@@ -104,3 +104,24 @@ def script_injection_gpkg(tmp_path) -> Path:
     folder = tmp_path / "submission"
     folder.mkdir()
     return write_gpkg(folder / "<img src=x onerror=document.title=1>.gpkg", layers)
+
+
+# Markers for a fast inner loop (docs/development.md); CI runs everything. A test is marked by
+# what it starts: a PostGIS server (the `postgis` fixture), QGIS, headless Chromium, or many
+# processes (batch rounds, fuzzing, hypothesis over real files).
+_SLOW_MODULES = {"test_batch", "test_batch_hostile", "test_batch_formats", "test_fuzz_inputs", "test_properties",
+                 "test_reference_shapes", "test_messy_inputs", "test_input_safety_contiguity"}
+_SLOW_TESTS = {"test_checkerboard_mask_is_refused_fast_in_bounded_memory"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__ if item.module else ""
+        if "postgis" in getattr(item, "fixturenames", ()) or module == "test_postgis_server":
+            item.add_marker(pytest.mark.postgis)
+        if module == "test_qgis_plugin_qgis" or "qgis" in item.name and module == "test_findings_gpkg":
+            item.add_marker(pytest.mark.qgis)
+        if module == "test_report_browser":
+            item.add_marker(pytest.mark.browser)
+        if module in _SLOW_MODULES or item.name in _SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
