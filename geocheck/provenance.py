@@ -1,29 +1,28 @@
-"""What a report was made from: the input files with their sha256, and a fingerprint per
-reference source, so a signed report can be tied to exact bytes (and a batch can tell when
-anything it depends on changed)."""
+"""What a report was made from: the input files with their sha256, so a signed report can be
+tied to exact bytes. Batch fingerprints (geocheck.batch.fingerprint) use the same file list."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
-SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml")
 
-
-def dataset_files(path: str | Path) -> list[Path]:
-    """Every file a dataset is made of: a folder's (or .gdb's) files, a Shapefile's sidecars, or the file."""
-    p = Path(path)
-    if p.is_dir():
-        return sorted(f for f in p.rglob("*") if f.is_file())
-    if p.suffix.lower() == ".shp":
-        stem = p.with_suffix("")
-        return sorted(f for f in p.parent.glob(f"{glob_escape(stem.name)}.*")
-                      if f.is_file() and f.name[len(stem.name):].lower() in SHAPEFILE_SIDECARS)
-    return [p] if p.is_file() else []
-
-
-def glob_escape(name: str) -> str:
-    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+def files_of(path: Path) -> list[Path]:
+    """Every file a dataset at `path` consists of, sorted: a folder's files (recursively, links
+    not followed, so a symlink loop cannot hang a run), or a file with its sidecars (names
+    starting with its stem and a dot: a Shapefile's .shx/.dbf/.prj/.cpg, a GeoPackage's -wal is not)."""
+    if path.is_dir():
+        found = []
+        for here, _, files in os.walk(path):
+            found.extend(Path(here) / f for f in files)
+        return sorted(found)
+    stem = path.stem.lower() + "."
+    try:
+        siblings = [p for p in path.parent.iterdir() if p.name.lower().startswith(stem)]
+    except OSError:
+        siblings = []
+    return sorted({path, *siblings})
 
 
 def sha256_file(path: Path) -> str:
@@ -35,21 +34,15 @@ def sha256_file(path: Path) -> str:
 
 
 def file_digests(path: str | Path) -> list[dict]:
-    """[{path, bytes, sha256}] for every file of the dataset at `path` (paths relative to a folder)."""
+    """[{path, bytes, sha256}] for every regular file of the dataset at `path` (paths relative to a folder)."""
     p = Path(path)
     out = []
-    for f in dataset_files(p):
+    for f in files_of(p):
+        if not f.is_file():  # a FIFO or device beside the input is never opened
+            continue
         try:
             digest, size = sha256_file(f), f.stat().st_size
         except OSError:
             digest, size = None, None
         out.append({"path": str(f.relative_to(p)) if p.is_dir() else str(f), "bytes": size, "sha256": digest})
     return out
-
-
-def combined_digest(digests: list[dict]) -> str:
-    """One sha256 over a list of file digests (names included, so a rename counts as a change)."""
-    h = hashlib.sha256()
-    for d in digests:
-        h.update(f"{d['path']}\0{d['sha256']}\0".encode())
-    return h.hexdigest()

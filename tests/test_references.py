@@ -548,4 +548,25 @@ def test_reference_set_opened_once_serves_many_submissions(sample_refs_in_postgi
         assert refs.sources[0].conn is conn and not conn.closed  # not reopened, not closed by check()
     assert conn.closed
     assert first.check("GC401").status.value == "fail"
-    assert second.check("GC401").status.value == "pass" and third.check("GC401").status.value == "pass"
+    assert third.check("GC401").status.value == "pass"
+    # The test town lies beyond the sample red line's extent: PostGIS says so as the file does.
+    as_file = geocheck.check(compliant_gpkg, references=SAMPLE_REFS[:3])
+    assert second.check("GC401").status.value == as_file.check("GC401").status.value == "not_run"
+
+
+@pytest.mark.parametrize("rows, why", [
+    ("", "holds no features"),  # an empty table
+    ("INSERT INTO {t}(hxbh, geom) VALUES ('F1', ST_GeomFromText("
+     "'MULTIPOLYGON(((100.0 25.0, 100.1 25.0, 100.1 25.1, 100.0 25.0)))', 4490));", "does not cover the town"),
+])
+def test_postgis_red_line_that_cannot_cover_the_town_is_not_run(postgis, compliant_gpkg, tmp_path, rows, why):
+    """An empty table, or one whose polygons lie in another province, must not read as "no
+    overlap": GC401 is not_run and the town can only be incomplete."""
+    table = f"red_{tmp_path.name[-12:].replace('-', '_')}".lower()
+    postgis.psql(f"DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (hxbh text, geom geometry(MultiPolygon, 4490));"
+                 + rows.format(t=table))
+    report = geocheck.check(compliant_gpkg, profile="generic",
+                            references=[f"ecological_red_line={postgis.dsn}#public.{table}"])
+    gc401 = report.check("GC401")
+    assert gc401.status.value == "not_run" and why in gc401.message_en
+    assert report.verdict.value != "compliant"

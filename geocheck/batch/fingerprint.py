@@ -31,25 +31,10 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import GeocheckError
+from ..provenance import files_of
 
 REFERENCE_CONTENT_LIMIT = 256 * 1024 * 1024  # bytes hashed per reference dataset (≈ 0.5 s)
 _CHUNK = 1 << 20
-
-
-def files_of(path: Path) -> list[Path]:
-    """Every file a dataset at `path` consists of, sorted: a folder's files (recursively, links
-    not followed), or a file with its sidecars (names starting with its stem and a dot)."""
-    if path.is_dir():
-        found = []
-        for here, _, files in os.walk(path):
-            found.extend(Path(here) / f for f in files)
-        return sorted(found)
-    stem = path.stem.lower() + "."
-    try:
-        siblings = [p for p in path.parent.iterdir() if p.name.lower().startswith(stem)]
-    except OSError:
-        siblings = []
-    return sorted({path, *siblings})
 
 
 def _update(h, path: Path, root: Path, *, content: bool, signature: bool) -> int:

@@ -25,7 +25,7 @@ def extent_problem(source, box) -> tuple[str, str] | None:
     """(zh, en) when the layer's extent does not reach `box` (the town in the layer's CRS)."""
     extent = source.extent
     if extent is None or source.kind.geometry != "polygon":
-        # unknown (PostGIS), or points (heritage sites): their extent says nothing of coverage
+        # unknown, or points (heritage sites): their extent says nothing of coverage
         return None
     name = source.label
     if not np.all(np.isfinite(extent)):

@@ -68,7 +68,7 @@ class ReferenceSource:
     feature_count: int | None = None
     last_read: int = 0
     _to_target: dict = field(default_factory=dict, repr=False)
-    extent: tuple | None = None  # in the source's CRS; None when unknown (PostGIS)
+    extent: tuple | None = None  # in the source's CRS; all NaN for a layer without features
 
     @property
     def kind(self) -> ReferenceKind:
@@ -409,6 +409,13 @@ class PostgisReference(ReferenceSource):
                              (f'"{schema}"."{table}"',)).fetchone()[0]
         src = cls(spec, crs, "PostGIS", f"{schema}.{table}({column})", int(count) if count and count > 0 else None)
         src.conn = conn
+        # The layer's extent, like a file's: coverage (references/coverage.py) needs it, or an empty
+        # or misplaced table would read as "no overlap". ST_Extent reads each row's stored box.
+        box = conn.execute(sql.SQL("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+                                   "(SELECT ST_Extent({g})::geometry AS e FROM {t}) x").format(
+            g=sql.Identifier(column), t=sql.Identifier(schema, table))).fetchone()
+        src.extent = tuple(float("nan") if v is None else float(v) for v in box)
+        coverage.check_plausible_extent(src)
         id_f = _pick_field(fields, spec.id_field, kind.id_fields, "reference id", label) or (
             pk[0][0] if len(pk) == 1 else None)
         name_f = _pick_field(fields, spec.name_field, kind.name_fields, "name", label)
