@@ -101,7 +101,7 @@ def check(
     if any(l is not None and l.features["invalid_reason"].notna().any() for l in sub.roles.values()):
         notes.append({"zh": "部分要素几何无效，已用 make_valid 修复后计算面积",
                       "en": "some features were invalid and were repaired with make_valid before measuring"})
-    notes += [n for n in (config.notes if config is not None else [])]
+    notes += config.notes if config is not None else []
     return Report(
         tool_version=__version__,
         inputs={

@@ -108,11 +108,6 @@ def _ignored_notes(paths: list[Path]) -> list[dict]:
                    "cannot bring its own configuration)"} for p in paths]
 
 
-def find_config(start: Path | None = None) -> Config:
-    """The nearest geocheck.toml or pyproject.toml with [tool.geocheck], else defaults."""
-    return discover_config(start=start)
-
-
 def _config_in(folder: Path) -> Config | None:
     candidate = folder / "geocheck.toml"
     if candidate.is_file():

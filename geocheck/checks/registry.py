@@ -129,7 +129,7 @@ def run_rule(rule: Rule, config: dict, submission, profile, references=None,
             continue
         r = ROLES[role]
         if profile.roles.get(role, "optional") == "required":
-            hint = getattr(submission, "role_hints", {}).get(role)  # the layers that could be it
+            hint = submission.role_hints.get(role)  # the unassigned layers that could be it
             return ctx.not_run(
                 Status.FAIL,
                 f"缺少{r.title_zh}图层，无法证明满足要求" + (f"（{hint['zh']}）" if hint else ""),
