@@ -33,7 +33,7 @@ import ezdxf  # noqa: E402
 import pyogrio  # noqa: E402
 
 from cad_corpus import AREAS, X0, Y0, ZONE_PREFIX, town, write_dxf  # noqa: E402
-from geocheck.sources import list_layers, load_layer  # noqa: E402
+from geocheck.inputs.sources import list_layers, load_layer  # noqa: E402
 
 
 def drawing(folder: Path, lines: int, outlines: int) -> Path:

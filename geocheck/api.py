@@ -14,12 +14,12 @@ from pyproj import CRS
 
 from . import __version__
 from . import crs as crs_mod
-from .cad_layers import settings as cad_settings
+from .inputs.cad_layers import settings as cad_settings
 from .checks import REGISTRY, run_rule
 from .findings import Report
 from .measure import contiguity, coverage_pct
 from .parcels import measure_parcels
-from .encoding import parse_option as parse_encoding
+from .inputs.encoding import parse_option as parse_encoding
 from .errors import CRSError
 from .profile import Profile, check_town_type, load_profile
 from .provenance import file_digests

@@ -29,7 +29,7 @@ from pathlib import Path
 import jsonschema
 
 from .errors import ConfigError
-from .inputs_safety import read_text_capped
+from .inputs.safety import read_text_capped
 from .provenance import sha256_file
 from .parcels.fields import AREA_UNITS, PURPOSES
 from .roles import ROLES

@@ -16,7 +16,7 @@ import jsonschema
 
 from .checks import REGISTRY
 from .errors import ConfigError, ProfileError
-from .inputs_safety import read_capped
+from .inputs.safety import read_capped
 from .parcels.codes import SYSTEMS as LANDUSE_SYSTEMS
 from .references.spec import KINDS
 from .roles import ROLES

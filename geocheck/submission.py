@@ -18,12 +18,12 @@ from pyproj.exceptions import ProjError
 from shapely.geometry.base import BaseGeometry
 
 from . import crs as crs_mod
-from .encoding import looks_garbled
+from .inputs.encoding import looks_garbled
 from .errors import CRSError, InputError, RoleError
 from .geometry import GeodesicMeter, coverage_dissolve, non_finite, repair_all
 from .parcels.cad import code_layers, load_code_layers
 from .roles import ROLES, assign_roles, unassigned_hint
-from .sources import LayerRef, list_layers, load_layer
+from .inputs.sources import LayerRef, list_layers, load_layer
 
 CODE_LAYERS = object()  # the parcels role's "layer" when it is assembled from CAD layers named by code
 
@@ -83,7 +83,7 @@ def open_submission(
     """List, assign, read and reproject a submission's role layers.
 
     `encoding` (a Python codec) overrides the detected text encoding of Shapefiles and DXFs;
-    `cad_settings` (geocheck.cad_layers.CadSettings) how CAD line work becomes areas.
+    `cad_settings` (geocheck.inputs.cad_layers.CadSettings) how CAD line work becomes areas.
     """
     path = Path(path)
     layers = list_layers(path, encoding_option=encoding, cad_settings=cad_settings)

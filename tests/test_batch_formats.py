@@ -1,4 +1,4 @@
-"""`geocheck batch` accepts every format `geocheck check` reads: one registry (geocheck.formats).
+"""`geocheck batch` accepts every format `geocheck check` reads: one registry (geocheck.inputs.formats).
 
 Each format of the registry gets a submission written by GDAL (pyogrio drivers), zip or a
 folder; the batch over a folder holding all of them must find each one and reach the verdict
@@ -21,7 +21,7 @@ import pytest
 
 from cli_tools import GEOCHECK, invoke
 from lenient_profiles import references_optional
-from geocheck.formats import FORMATS
+from geocheck.inputs.formats import FORMATS
 from towns import compliant_layers, english, write_gpkg, write_shapefiles
 
 CRS_OPTION = ("--assume-crs", "EPSG:4549", "-p", references_optional())  # DXF carries no CRS; no references

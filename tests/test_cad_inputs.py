@@ -23,7 +23,7 @@ from cad_corpus import (AREAS, ENCLAVE, X0, Y0, ZONE_PREFIX, Op, open_boundary, 
 from cli_tools import GEOCHECK, assert_one_line_error, invoke
 from conftest import tree_digest
 from lenient_profiles import references_optional
-from geocheck.linework import shapes
+from geocheck.inputs.linework import shapes
 
 DWG_DATA = Path(__file__).parent / "data" / "dwg"  # GDAL's test drawings, see SOURCES.md there
 LENIENT = references_optional("zhejiang-2015")  # reading is tested here, not reference layers

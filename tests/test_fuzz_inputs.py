@@ -162,7 +162,7 @@ def mutate_gpkg(rng: random.Random, gpkg: Path) -> str:
 
 def shapefile_records(shp: bytes, shx: bytes):
     """Polygons of a Shapefile by its spec (None for a record that does not decode); raises on a
-    broken file. Independent of geocheck.shapefile: written for the test from the ESRI spec."""
+    broken file. Independent of geocheck.inputs.shapefile: written for the test from the ESRI spec."""
     out = []
     for k in range((len(shx) - 100) // 8):
         offset, length = (2 * v for v in struct.unpack(">ii", shx[100 + 8 * k:108 + 8 * k]))

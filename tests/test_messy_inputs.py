@@ -69,7 +69,7 @@ def test_encoding_shown_in_text_report(tmp_path):
 
 
 def test_gbk_attributes_are_decoded(tmp_path):
-    from geocheck.sources import list_layers, read_layer
+    from geocheck.inputs.sources import list_layers, read_layer
     from messy_corpus import gbk_shp
 
     refs = {r.name: r for r in list_layers(gbk_shp(tmp_path))}

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pyogrio
 import pytest
-from geocheck.formats import describe as input_formats
+from geocheck.inputs.formats import describe as input_formats
 from report_tools import qgis_python, require
 from test_qgis_plugin_argv import build_zip
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from ..encoding import DETECT_ORDER
+from ..inputs.encoding import DETECT_ORDER
 from ..errors import InputError
-from ..formats import DATASET_FOLDER_SUFFIXES, FOLDER_MARKER_SUFFIXES, SUBMISSION_FILE_SUFFIXES
+from ..inputs.formats import DATASET_FOLDER_SUFFIXES, FOLDER_MARKER_SUFFIXES, SUBMISSION_FILE_SUFFIXES
 
 MANIFEST_MAX_BYTES = 16 * 1024 * 1024  # a manifest of 100 000 rows is ~10 MB
 NAME_MAX_BYTES = 96  # report folder names; the files inside add their own names to the path
@@ -45,7 +45,7 @@ class Job:
 
 
 def discover(source: str | Path, *, exclude: Iterable[str | Path] = ()) -> list[Job]:
-    """Jobs from a folder (every file of a format in geocheck.formats, every .gdb and folder of
+    """Jobs from a folder (every file of a format in geocheck.inputs.formats, every .gdb and folder of
     Shapefiles below it) or from a manifest CSV with columns path[, name][, profile][, town_type]."""
     source = Path(source)
     if not os.path.lexists(source):

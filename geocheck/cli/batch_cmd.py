@@ -12,7 +12,7 @@ import click
 from ..batch import CheckOptions, discover, run_batch
 from ..errors import InputError
 from ..findings import Verdict
-from ..formats import describe as formats_text
+from ..inputs.formats import describe as formats_text
 from ..printable import printable
 from ..report.atomic import OutputError
 from ..references import ReferenceSet, collect_specs

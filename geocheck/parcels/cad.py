@@ -1,7 +1,7 @@
 """Land-use codes of parcels drawn in CAD: the text label inside each hatch.
 
 A DXF has no attribute table: institutes write the code (070102, R2 …) as a TEXT or MTEXT
-entity inside each parcel, on the parcels' CAD layer. geocheck.cad keeps only the closed
+entity inside each parcel, on the parcels' CAD layer. geocheck.inputs.cad keeps only the closed
 boundaries of a CAD layer; this module reads that layer's text back and gives each parcel the
 label(s) that fall inside it.
 """
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import cad_layers, sources
+from ..inputs import cad_layers, sources
 
 CAD_TEXT = "CAD文字"  # the column the labels get; reported as the code field, found by "cad_text"
 _MTEXT_CODES = re.compile(r"\\[A-Za-z][^;\\]*;|[{}]|\\P")  # MTEXT formatting (\A1; \H2.5; {…} \P)

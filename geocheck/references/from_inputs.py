@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from .. import cad
+from ..inputs import cad
 from ..crs import parse_crs
 from ..errors import CRSError, InputError
 from ..roles import normalise
@@ -34,8 +34,8 @@ class InputLayerReference(ReferenceSource):
 
     @classmethod
     def open(cls, spec: ReferenceSpec) -> "InputLayerReference":
-        from ..cad_layers import settings
-        from ..sources import list_layers, load_layer
+        from ..inputs.cad_layers import settings
+        from ..inputs.sources import list_layers, load_layer
 
         label = spec.display
         kind = KINDS[spec.kind]

@@ -25,9 +25,9 @@ from pyproj.exceptions import ProjError
 
 from .. import crs as crs_mod
 from ..errors import CRSError, InputError, first_line
-from ..inputs_safety import is_sqlite, quiet_gdal, readonly_gdal_path, sqlite_readonly, stat_input
-from ..records import indexed_fids, undecoded, undecoded_error
-from ..shapefile import check_shapefile_file
+from ..inputs.safety import is_sqlite, quiet_gdal, readonly_gdal_path, sqlite_readonly, stat_input
+from ..inputs.records import indexed_fids, undecoded, undecoded_error
+from ..inputs.shapefile import check_shapefile_file
 from ..geometry import EMPTY_POLYGON, repair
 from . import coverage
 from .spec import KINDS, ReferenceKind, ReferenceSpec

@@ -22,10 +22,10 @@ from shapely.errors import GEOSException
 
 from . import cad, cad_layers, encoding
 from .archive import Archive
-from .errors import InputError, first_line
+from ..errors import InputError, first_line
 # Files looked for inside a submission folder or zip; one-layer formats (named after the file)
 from .formats import SINGLE_LAYER_SUFFIXES, VECTOR_SUFFIXES
-from .inputs_safety import readonly_gdal_path, stat_input
+from .safety import readonly_gdal_path, stat_input
 from .records import refuse_undecoded
 from .shapefile import check_shapefile
 
@@ -37,7 +37,7 @@ pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": "NO"})
 # Curved geometries GDAL reads become chords of at most ARC_MAX_CHORD_M: the area lost is
 # θ·c²/12 for θ radians of arc, 0.02 m² per full turn at any radius, far below the 1 m²
 # measurement tolerance (GDAL's default 4° step loses 2 551 m² on a 1 km circle). CAD drawings
-# are not read by GDAL: geocheck.cad linearises their arcs with the chord error of rules/cad.json.
+# are not read by GDAL: geocheck.inputs.cad linearises their arcs with the chord error of rules/cad.json.
 ARC_MAX_CHORD_M = 0.2
 ARC_LINEARISATION = {"OGR_ARC_STEPSIZE": "0.5", "OGR_ARC_MAX_GAP": str(ARC_MAX_CHORD_M)}
 

@@ -19,7 +19,7 @@ import shapely
 
 from . import cad, encoding
 from .archive import Archive
-from .errors import GeocheckError, InputError
+from ..errors import GeocheckError, InputError
 
 MAX_LISTED = 5  # repairs and gaps spelled out in one note; the rest are counted
 

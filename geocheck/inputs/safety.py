@@ -25,7 +25,7 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 WAL_HEADER = 32

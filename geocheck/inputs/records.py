@@ -18,8 +18,8 @@ import shapely
 import shapely.errors
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from .errors import InputError
-from .inputs_safety import quiet_gdal
+from ..errors import InputError
+from .safety import quiet_gdal
 
 MAX_LISTED = 3
 

@@ -28,7 +28,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from . import linework
-from .errors import InputError, first_line
+from ..errors import InputError, first_line
 
 CAD_SUFFIXES = {".dxf", ".dwg"}
 BINARY_DXF = b"AutoCAD Binary DXF\r\n\x1a\x00"

@@ -18,7 +18,7 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
-from .errors import InputError
+from ..errors import InputError
 
 # A planning submission is a few MB; reference layers can be a few hundred. 2 GiB is generous.
 MAX_UNCOMPRESSED_BYTES = 2 * 1024**3

@@ -14,7 +14,7 @@ from typing import BinaryIO, Callable
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 SHP_HEADER = 100
 # Point, PolyLine, Polygon, MultiPoint; their Z (+10) and M (+20) forms; MultiPatch.

@@ -13,7 +13,7 @@ import codecs
 import re
 from dataclasses import dataclass
 
-from .errors import GeocheckError
+from ..errors import GeocheckError
 
 # DBF language driver ids that name one code page. 0x57 ("ANSI") names none, so it is detected.
 LDID_CODEPAGES = {
