@@ -3,11 +3,13 @@
 The library raises these; only the CLI turns them into a one-line message and exit code 2.
 """
 
+from os import PathLike
+
 
 class GeocheckError(Exception):
     """Base class: a problem the user can fix (bad input, bad profile, bad option)."""
 
-    def __init__(self, message: str, path: str | None = None):
+    def __init__(self, message: str, path: str | PathLike | None = None):
         self.path = str(path) if path is not None else None
         self.problem = message
         super().__init__(f"{self.path}: {message}" if self.path else message)

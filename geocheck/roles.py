@@ -140,9 +140,9 @@ def assign_roles(layer_names: list[str], explicit: dict[str, str | None],
     for name in layer_names:
         if name in taken:
             continue
-        role = role_of_layer_name(name)
-        if role and role not in assigned:
-            candidates.setdefault(role, []).append(name)
+        guess = role_of_layer_name(name)
+        if guess and guess not in assigned:
+            candidates.setdefault(guess, []).append(name)
     for role, names in candidates.items():
         if len(names) > 1:
             raise RoleError(

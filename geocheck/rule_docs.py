@@ -117,8 +117,8 @@ def render_verdicts() -> str:
                         "given, or a given reference does not cover the town): the rule could not be judged, "
                         "so the verdict can at best be `incomplete`",
     }
-    for st in Status:
-        lines.append(f"| `{st.value}` | {STATUS_TITLES[st][0]} | {meaning[st]} |")
+    for status in Status:
+        lines.append(f"| `{status.value}` | {STATUS_TITLES[status][0]} | {meaning[status]} |")
     lines += ["", "## What each bundled profile requires", "",
               "| profile | roles required | reference kinds required | at least one of |", "| --- | --- | --- | --- |"]
     profiles = {name: load_profile(path) for name, path in sorted(bundled_profiles().items())}
@@ -163,16 +163,16 @@ def render_verdicts() -> str:
               "the kind of town. A profile may raise or waive a limit for a type its source names; the report then "
               "quotes that source in the check's message and in a note. Types with no exemption change nothing.", "",
               "| type | 类型 | exemptions in the bundled profiles |", "| --- | --- | --- |"]
-    for t, titles in town_types().items():
+    for town_type, titles in town_types().items():
         granted = []
         for name, prof in profiles.items():
             for code, st in prof.rules.items():
-                e = (st.get("exemptions") or {}).get(t)
+                e = (st.get("exemptions") or {}).get(town_type)
                 if e:
                     changed = ", ".join(f"{k} {'waived' if v is False else f'→ {v}'}" for k, v in e.items()
                                         if k not in TEXT_KEYS)
                     granted.append(f"{name} {code}: {changed} ({e['source']})")
-        lines.append(f"| `{t}` | {titles['title_zh']} | {'<br>'.join(granted) or '—'} |")
+        lines.append(f"| `{town_type}` | {titles['title_zh']} | {'<br>'.join(granted) or '—'} |")
     return "\n".join(lines) + "\n"
 
 
@@ -186,8 +186,8 @@ def schema_enums(schema_text: str) -> str:
         '"role": {"enum": ': list(ROLES),
     }
     for key, values in enums.items():
-        enum = key + json.dumps(values, ensure_ascii=False)
-        schema_text = re.sub(re.escape(key) + r"\[[^\]]*\]", lambda _m, enum=enum: enum, schema_text)
+        enum: str = key + json.dumps(values, ensure_ascii=False)
+        schema_text = re.sub(re.escape(key) + r"\[[^\]]*\]", enum.replace("\\", "\\\\"), schema_text)
     return schema_text
 
 

@@ -10,6 +10,8 @@ structured values, so the Chinese report reads as Chinese.
 
 from __future__ import annotations
 
+from typing import Any
+
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -100,7 +102,7 @@ WORDS = {
 }
 
 # The Word opinion (初审意见), which review offices file in Chinese.
-OPINION = {
+OPINION: dict[str, Any] = {
     "overview": "一、项目概况", "basis": "二、审查依据", "conclusion": "三、审查结论", "issues": "四、问题清单",
     "figure": "五、附图", "notes": "六、假设与说明", "no_issues": "未发现不通过、警告或未执行的检查项。",
     "counts": "共检查 {total} 项：不通过 {fail} 项，警告 {warn} 项，未执行 {not_run} 项，通过 {pass} 项，跳过 {skip} 项。",
@@ -261,7 +263,7 @@ def indicator_detail(ind: Indicator, report: Report, lang: str) -> str:
         parts.append(measure)
     role_m2 = (report.measurements or {}).get(_ROLE_AREA.get(ind.role or "", ""))
     if ind.measured and role_m2 and shapely.get_dimensions(ind.geometry) == 2:
-        parts.append(w["of_role"].format(role=role_title(ind.role, "zh")) + f" {100 * ind.measured / role_m2:.2f}%")
+        parts.append(w["of_role"].format(role=role_title(ind.role or "", "zh")) + f" {100 * ind.measured / role_m2:.2f}%")
     m = re.search(r"assumed radius ([\d.]+) m \(([^)]*)\)", ind.info or "")
     if m:
         parts.append(w["assumed_radius"].format(r=m.group(1), level=m.group(2)))
@@ -275,7 +277,7 @@ def check_message_text(text: str) -> str:
 
 def crs_text(report: Report, lang: str) -> str:
     crs = report.target_crs or {}
-    how = {"auto": WORDS[lang]["crs_auto"], "user": WORDS[lang]["crs_user"]}.get(crs.get("chosen_by"), "")
+    how = {"auto": WORDS[lang]["crs_auto"], "user": WORDS[lang]["crs_user"]}.get(crs.get("chosen_by") or "", "")
     label = crs_name(crs, lang)
     if not how:
         return label
