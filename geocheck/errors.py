@@ -15,8 +15,8 @@ class GeocheckError(Exception):
         super().__init__(f"{self.path}: {message}" if self.path else message)
 
 
-def first_line(exc: BaseException) -> str:
-    """The first line of a library's exception text: GDAL and PROJ messages can run long."""
+def first_line(exc: BaseException | str) -> str:
+    """The first line of a library's exception (or warning) text: GDAL and PROJ messages can run long."""
     text = str(exc).strip().splitlines()
     if not text:
         return type(exc).__name__

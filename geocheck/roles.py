@@ -17,11 +17,35 @@ from .errors import RoleError
 
 
 @dataclass(frozen=True)
+class Look:
+    """How a role's layer is drawn on report maps and in the findings GeoPackage."""
+
+    colour: str  # outline, #rrggbb
+    fill: str  # #rrggbb
+    fill_alpha: float
+    width: float = 1.2  # outline width, points
+    dash: bool = False
+    hatch: str | None = None
+    map_order: int = 0  # bottom (0) to top
+
+
+@dataclass(frozen=True)
 class Role:
+    """A part of a submission: what it is called, how layers are recognised as it, how it is
+    drawn, and which report and batch-summary figures it carries."""
+
     key: str
     title_zh: str
     title_en: str
     aliases: tuple[str, ...]
+    look: Look | None = None  # None: not drawn as a role (parcels draw their findings)
+    measure: str | None = None  # "planned_area": report figures planned_area_m2 and planned_area_geodesic_m2
+    summary_columns: tuple[str, ...] = ()  # report measurements copied into batch summary.csv
+
+    @property
+    def label_en(self) -> str:
+        """'Planned area': the title as a legend or table label."""
+        return self.title_en[:1].upper() + self.title_en[1:]
 
 
 ROLES: dict[str, Role] = {
@@ -35,6 +59,8 @@ ROLES: dict[str, Role] = {
              "规划用地边界", "规划区范围", "规划区边界", "小镇范围", "小镇边界", "planning_boundary",
              "planned_area", "plan_boundary", "boundary", "planning_area",
              "ghfw", "ghfwx", "ghbj", "ghbjx", "ghhx", "ydhx"),
+            Look("#4d3b24", "#f3eedf", 1.0, width=2.0, dash=True, map_order=0),
+            measure="planned_area", summary_columns=("planned_area_m2",),
         ),
         Role(
             "construction",
@@ -43,12 +69,16 @@ ROLES: dict[str, Role] = {
             ("建设范围", "建设用地", "核心建设用地", "近期建设区", "建设区", "建设用地红线",
              "construction", "construction_zone", "construction_land", "build_area",
              "jsyd", "jsydx", "jsfw", "jsfwx"),
+            Look("#b5541c", "#f4b183", 0.75, width=1.0, map_order=2),
+            measure="construction_area", summary_columns=("construction_area_m2", "construction_parts"),
         ),
         Role(
             "core",
             "核心区",
             "core area",
             ("核心区", "核心功能区", "core_area", "core", "hxq", "hxqx", "hxgnq"),
+            Look("#5b2c83", "#9b7cc4", 0.55, width=1.4, hatch="..", map_order=3),
+            measure="core_area", summary_columns=("core_area_m2",),
         ),
         Role(
             "urban_design",
@@ -56,6 +86,8 @@ ROLES: dict[str, Role] = {
             "urban-design area",
             ("城市设计范围", "城市设计", "urban_design", "urban_design_area", "design_area",
              "cssj", "cssjfw", "cssjx"),
+            Look("#1f5fa8", "#cfe0f3", 0.55, width=1.6, dash=True, map_order=1),
+            measure="urban_design_area", summary_columns=("urban_design_coverage_pct",),
         ),
         # 控规 parcels keep their features and attributes (geocheck.parcels measures them).
         Role(
@@ -67,6 +99,11 @@ ROLES: dict[str, Role] = {
         ),
     )
 }
+
+# Roles drawn on maps, bottom to top.
+DRAWN_ROLES: tuple[Role, ...] = tuple(sorted((r for r in ROLES.values() if r.look), key=lambda r: r.look.map_order))
+# Roles with an area figure in the report: (role key, figure name).
+AREA_FIGURES: tuple[tuple[str, str], ...] = tuple((r.key, r.measure) for r in ROLES.values() if r.measure)
 
 
 # Land that is explicitly not to be built on, or restricted: such a layer is never a role.

@@ -10,16 +10,16 @@ structured values, so the Chinese report reads as Chinese.
 
 from __future__ import annotations
 
-from typing import Any
-
 import re
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import shapely
 
 from ..errors import GeocheckError
 from ..findings import CheckResult, Indicator, Report, Status, Verdict
-from ..roles import ROLES
+from ..checks import REGISTRY
+from ..roles import AREA_FIGURES, ROLES
 from ..units import km2, mu
 
 LANGS = ("zh", "en")
@@ -261,7 +261,8 @@ def indicator_detail(ind: Indicator, report: Report, lang: str) -> str:
     measure = indicator_measure(ind, "zh")
     if measure:
         parts.append(measure)
-    role_m2 = (report.measurements or {}).get(_ROLE_AREA.get(ind.role or "", ""))
+    figure = ROLES[ind.role].measure if ind.role in ROLES else None
+    role_m2 = (report.measurements or {}).get(f"{figure}_m2") if figure else None
     if ind.measured and role_m2 and shapely.get_dimensions(ind.geometry) == 2:
         parts.append(w["of_role"].format(role=role_title(ind.role or "", "zh")) + f" {100 * ind.measured / role_m2:.2f}%")
     m = re.search(r"assumed radius ([\d.]+) m \(([^)]*)\)", ind.info or "")
@@ -318,7 +319,8 @@ def band_note(report: Report, lang: str) -> str:
     for c in report.checks:
         t = c.threshold or {}
         if "about_km2" in t and "band_pct" in t:
-            role = next((r for r, k in _ROLE_AREA.items() if c.code[:4] in _ABOUT_CODES.get(r, ())), None)
+            rule = REGISTRY.get(c.code)
+            role = rule.roles[0] if rule is not None and rule.roles else None
             what = f"{role_title(role, lang)}{'' if lang == 'zh' else ' '}{num(t['about_km2'], 1)}" \
                    f"{' 平方公里' if lang == 'zh' else ' km²'}" if role else num(t["about_km2"], 1)
             sentences.append(WORDS[lang]["band_generated"].format(
@@ -326,9 +328,4 @@ def band_note(report: Report, lang: str) -> str:
     return " ".join(sentences)
 
 
-_ROLE_AREA = {"boundary": "planned_area_m2", "construction": "construction_area_m2", "core": "core_area_m2",
-              "urban_design": "urban_design_area_m2"}
-_ABOUT_CODES = {"boundary": ("GC20",), "construction": ("GC21",), "core": ("GC22",)}
-
-AREA_ROWS = (("boundary", "planned_area"), ("construction", "construction_area"),
-             ("core", "core_area"), ("urban_design", "urban_design_area"))
+AREA_ROWS = AREA_FIGURES  # (role, figure) rows of the area table, from geocheck.roles

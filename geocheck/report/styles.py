@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ..findings import Indicator, Status
+from ..roles import DRAWN_ROLES
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,11 @@ class Style:
         return self.label_zh if lang == "zh" else self.label_en
 
 
-# The submission's own layers, bottom to top.
+# The submission's own layers, bottom to top, as geocheck.roles draws them.
 ROLE_STYLES: dict[str, Style] = {
-    "boundary": Style("规划范围", "Planned area", "#4d3b24", "#f3eedf", 1.0, width=2.0, dash=True),
-    "urban_design": Style("城市设计范围", "Urban-design area", "#1f5fa8", "#cfe0f3", 0.55, width=1.6, dash=True),
-    "construction": Style("建设范围", "Construction zone", "#b5541c", "#f4b183", 0.75, width=1.0),
-    "core": Style("核心区", "Core area", "#5b2c83", "#9b7cc4", 0.55, hatch="..", width=1.4),
+    r.key: Style(r.title_zh, r.label_en, r.look.colour, r.look.fill, r.look.fill_alpha, hatch=r.look.hatch,
+                 width=r.look.width, dash=r.look.dash)
+    for r in DRAWN_ROLES if r.look
 }
 
 # Indicator geometries (findings), by style key: their fill (the outline and hatch follow the
