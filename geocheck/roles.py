@@ -14,19 +14,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import RoleError
-
-
-@dataclass(frozen=True)
-class Look:
-    """How a role's layer is drawn on report maps and in the findings GeoPackage."""
-
-    colour: str  # outline, #rrggbb
-    fill: str  # #rrggbb
-    fill_alpha: float
-    width: float = 1.2  # outline width, points
-    dash: bool = False
-    hatch: str | None = None
-    map_order: int = 0  # bottom (0) to top
+from .looks import Style
 
 
 @dataclass(frozen=True)
@@ -38,14 +26,10 @@ class Role:
     title_zh: str
     title_en: str
     aliases: tuple[str, ...]
-    look: Look | None = None  # None: not drawn as a role (parcels draw their findings)
+    look: Style | None = None  # on maps; None: not drawn as a role (parcels draw their findings)
+    map_order: int = 0  # bottom (0) to top
     measure: str | None = None  # "planned_area": report figures planned_area_m2 and planned_area_geodesic_m2
     summary_columns: tuple[str, ...] = ()  # report measurements copied into batch summary.csv
-
-    @property
-    def label_en(self) -> str:
-        """'Planned area': the title as a legend or table label."""
-        return self.title_en[:1].upper() + self.title_en[1:]
 
 
 ROLES: dict[str, Role] = {
@@ -59,7 +43,7 @@ ROLES: dict[str, Role] = {
              "规划用地边界", "规划区范围", "规划区边界", "小镇范围", "小镇边界", "planning_boundary",
              "planned_area", "plan_boundary", "boundary", "planning_area",
              "ghfw", "ghfwx", "ghbj", "ghbjx", "ghhx", "ydhx"),
-            Look("#4d3b24", "#f3eedf", 1.0, width=2.0, dash=True, map_order=0),
+            Style("规划范围", "Planned area", "#4d3b24", "#f3eedf", 1.0, width=2.0, dash=True), map_order=0,
             measure="planned_area", summary_columns=("planned_area_m2",),
         ),
         Role(
@@ -69,7 +53,7 @@ ROLES: dict[str, Role] = {
             ("建设范围", "建设用地", "核心建设用地", "近期建设区", "建设区", "建设用地红线",
              "construction", "construction_zone", "construction_land", "build_area",
              "jsyd", "jsydx", "jsfw", "jsfwx"),
-            Look("#b5541c", "#f4b183", 0.75, width=1.0, map_order=2),
+            Style("建设范围", "Construction zone", "#b5541c", "#f4b183", 0.75, width=1.0), map_order=2,
             measure="construction_area", summary_columns=("construction_area_m2", "construction_parts"),
         ),
         Role(
@@ -77,7 +61,7 @@ ROLES: dict[str, Role] = {
             "核心区",
             "core area",
             ("核心区", "核心功能区", "core_area", "core", "hxq", "hxqx", "hxgnq"),
-            Look("#5b2c83", "#9b7cc4", 0.55, width=1.4, hatch="..", map_order=3),
+            Style("核心区", "Core area", "#5b2c83", "#9b7cc4", 0.55, hatch="..", width=1.4), map_order=3,
             measure="core_area", summary_columns=("core_area_m2",),
         ),
         Role(
@@ -86,7 +70,7 @@ ROLES: dict[str, Role] = {
             "urban-design area",
             ("城市设计范围", "城市设计", "urban_design", "urban_design_area", "design_area",
              "cssj", "cssjfw", "cssjx"),
-            Look("#1f5fa8", "#cfe0f3", 0.55, width=1.6, dash=True, map_order=1),
+            Style("城市设计范围", "Urban-design area", "#1f5fa8", "#cfe0f3", 0.55, width=1.6, dash=True), map_order=1,
             measure="urban_design_area", summary_columns=("urban_design_coverage_pct",),
         ),
         # 控规 parcels keep their features and attributes (geocheck.parcels measures them).
@@ -101,7 +85,7 @@ ROLES: dict[str, Role] = {
 }
 
 # Roles drawn on maps, bottom to top.
-DRAWN_ROLES: tuple[Role, ...] = tuple(sorted((r for r in ROLES.values() if r.look), key=lambda r: r.look.map_order))
+DRAWN_ROLES: tuple[Role, ...] = tuple(sorted((r for r in ROLES.values() if r.look), key=lambda r: r.map_order))
 # Roles with an area figure in the report: (role key, figure name).
 AREA_FIGURES: tuple[tuple[str, str], ...] = tuple((r.key, r.measure) for r in ROLES.values() if r.measure)
 

@@ -30,7 +30,8 @@ from ..findings import Indicator, Report
 from .atomic import atomic_path
 from ..findings import Status
 from .i18n import STATUS, measured_text, threshold_text
-from .styles import CONTEXT_STYLES, STATUS_STYLES, Style, rgba, status_class, style_for, style_key
+from ..looks import Style
+from .styles import CONTEXT_STYLES, STATUS_STYLES, rgba, status_class, style_for, style_key
 
 GEOMETRY_COLUMN = "geom"
 FID_COLUMN = "finding_id"

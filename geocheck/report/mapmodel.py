@@ -15,7 +15,8 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ..findings import CheckResult, Indicator, Report
-from .styles import CONTEXT_STYLES, ROLE_STYLES, STATUS_STYLES, Style, status_class, style_for, style_key
+from ..looks import Style
+from .styles import CONTEXT_STYLES, ROLE_STYLES, STATUS_STYLES, status_class, style_for, style_key
 
 RATIO = 1.5  # map width / height
 STATUS_CLASSES = tuple(STATUS_STYLES)  # fail, warn, note

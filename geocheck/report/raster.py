@@ -17,7 +17,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ..findings import Report
 from .mapmodel import anchor, conflicts, home_extent, layers, nice_length
-from .styles import STATUS_STYLES, Style, rgba
+from ..looks import Style
+from .styles import STATUS_STYLES, rgba
 
 SUPERSAMPLE = 2
 

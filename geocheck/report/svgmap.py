@@ -21,7 +21,8 @@ from ..findings import Report
 from .i18n import WORDS, indicator_measure
 from .mapmodel import (Conflict, Layer, anchor, conflicts, finding_kinds, focus_extent, home_extent, layers,
                        nice_length)
-from .styles import CONTEXT_STYLES, ROLE_STYLES, STATUS_STYLES, Style
+from ..looks import Style
+from .styles import CONTEXT_STYLES, ROLE_STYLES, STATUS_STYLES
 
 NOMINAL_WIDTH_PX = 1000.0  # the map's width in pixels that static sizes assume
 STAR = "M0,-7 L2,-2.2 7.2,-2.2 3,1 4.6,6 0,3 -4.6,6 -3,1 -7.2,-2.2 -2,-2.2Z"
