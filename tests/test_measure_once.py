@@ -20,17 +20,7 @@ import geocheck.measure
 import geocheck.references.overlay as overlay
 from cli_tools import run
 from geocheck.checks import REGISTRY, Quantity, register
-
-REPO = Path(__file__).resolve().parent.parent
-SAMPLE = REPO / "sample_data"
-REF = SAMPLE / "reference"
-SAMPLE_REFS = [
-    f"ecological_red_line={REF / 'ecological_red_line.gpkg'}",
-    f"basic_farmland={REF / 'basic_farmland.gpkg'}",
-    f"urban_development_boundary={REF / 'urban_development_boundary.gpkg'}",
-    f"heritage_protection_range={REF / 'heritage_sites.gpkg'}:文物保护范围",
-    f"heritage_points={REF / 'heritage_sites.gpkg'}:文物保护单位",
-]
+from test_references import SAMPLE, SAMPLE_REFS, write_profile
 
 
 @pytest.fixture
@@ -94,12 +84,8 @@ def test_each_quantity_of_a_multipart_town_is_measured_once(two_part_boundary_to
 
 
 def test_a_profile_without_reference_rules_reads_no_reference_candidates(compliant_gpkg, counted, tmp_path):
-    profile = tmp_path / "no4xx.toml"
-    profile.write_text('name = "no-4xx"\ntitle_zh = "测试"\ntitle_en = "test"\nsource = "test"\n'
-                       '[roles]\nboundary = "required"\nconstruction = "required"\n[references]\n'
-                       '[measurement_tolerance]\narea_m2 = 1.0\nlength_m = 0.01\ncrs_distortion_pct = 0.5\n'
-                       '[rules.GC201]\nmin_km2 = 1\nsource = "s"\n'
-                       '[rules.GC302]\ngap_tolerance_m = 0\nsource = "s"\n', encoding="utf-8")
+    profile = write_profile(tmp_path / "no4xx.toml", '[rules.GC201]\nmin_km2 = 1\nsource = "s"\n'
+                                                     '[rules.GC302]\ngap_tolerance_m = 0\nsource = "s"\n')
     report = geocheck.check(compliant_gpkg, profile=profile, references=SAMPLE_REFS)
     assert counted["candidates"] == [] and counted["overlaps"] == [] and counted["buffers"] == []
     assert [r["candidates_read"] for r in report.inputs["references"]] == [None] * len(SAMPLE_REFS)
@@ -110,11 +96,7 @@ def test_a_profile_without_reference_rules_reads_no_reference_candidates(complia
 
 
 def test_only_the_kinds_the_rules_read_are_read(counted, tmp_path):
-    profile = tmp_path / "red-line-only.toml"
-    profile.write_text('name = "red-line"\ntitle_zh = "测试"\ntitle_en = "test"\nsource = "test"\n'
-                       '[roles]\nboundary = "required"\nconstruction = "required"\n[references]\n'
-                       '[measurement_tolerance]\narea_m2 = 1.0\nlength_m = 0.01\ncrs_distortion_pct = 0.5\n'
-                       '[rules.GC401]\ntolerance_m2 = 0.01\nsource = "s"\n', encoding="utf-8")
+    profile = write_profile(tmp_path / "red-line-only.toml", '[rules.GC401]\ntolerance_m2 = 0.01\nsource = "s"\n')
     report = geocheck.check(SAMPLE / "compliant_town.gpkg", profile=profile, references=SAMPLE_REFS)
     read = {r["kind"]: r["candidates_read"] for r in report.inputs["references"]}
     assert read["ecological_red_line"] is not None
