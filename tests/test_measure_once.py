@@ -26,11 +26,11 @@ from test_references import SAMPLE, SAMPLE_REFS, write_profile
 @pytest.fixture
 def two_part_boundary_town_gpkg(tmp_path) -> Path:
     """The non-compliant sample town as one GeoPackage (ogr2ogr), its construction zone in two
-    parts as drawn, and a second planned-area part appended 500 m east of the first."""
+    parts as drawn, and a second planned-area part appended about 480 m (0.005°) east of the first."""
     town = tmp_path / "town.gpkg"
     run(["ogr2ogr", "-f", "GPKG", town, SAMPLE / "noncompliant_town"])
     boundary = gpd.read_file(town, layer="planning_boundary")
-    x0, y0, x1, _ = boundary.total_bounds
+    _, y0, x1, _ = boundary.total_bounds
     extra = shapely.box(x1 + 0.005, y0, x1 + 0.007, y0 + 0.002)
     pyogrio.write_dataframe(gpd.GeoDataFrame({"名称": ["飞地"]}, geometry=[extra], crs=boundary.crs), town,
                             layer="planning_boundary", append=True)
