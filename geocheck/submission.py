@@ -62,7 +62,6 @@ class Submission:
     crs_chosen_by: str
     meter: GeodesicMeter
     notes: list[dict] = field(default_factory=list)
-    parcels: object = None  # geocheck.parcels.ParcelMeasurement, measured once by api.check
     # role → {zh, en} listing the layers no role took (closed-shape counts), for a role with no match
     role_hints: dict[str, dict] = field(default_factory=dict)
 
