@@ -8,8 +8,8 @@ Data. The province-scale layers are cached under --cache (as benches/bench_refer
 does, whose generator makes the red line): the real-shaped ecological red line of that bench
 (50 000 multipart patches with 3–12 holes each, 22 million vertices, EPSG:4490); basic farmland
 made from it, every patch moved by half a grid cell into the gaps between red-line patches
-(50 000 patches); an urban development boundary
-of every fourth patch, enlarged 1.4× (12 500 features). In a temporary folder (kept with
+(50 000 patches); an urban development boundary of every fourth patch, enlarged 1.4× (12 500
+features). In a temporary folder (kept with
 --keep): N towns scattered over the province, each a GeoPackage with the four roles (规划范围
 3 km², 建设用地 ≈ 1 km² in two parts 30 m apart, 核心区, 城市设计范围), stored alternately in
 EPSG:4490 and in its zone-prefixed CGCS2000 3° GK CRS so every town is reprojected; and a
@@ -36,6 +36,7 @@ charged to the innermost geocheck stage on its stack (reading, normalising, meas
 reference reading and overlaps, report writing, fingerprinting …) and to the innermost geocheck
 function, next to the floor's own steps. The floor's and batch's overlap areas are compared
 feature by feature (they must agree), so the floor is known to do the same geometric work.
+Towns that batch ends as errors are listed and left out of the comparison.
 
 Needs pyinstrument (pip install pyinstrument) for the breakdown. Not part of the test-suite.
 """
@@ -102,9 +103,6 @@ def province_layers(cache: Path, log) -> dict[str, Path]:
     half = ob.CELL / 2
 
     # Farmland: every patch moved half a cell diagonally, into the gaps between red-line patches.
-    # (Cut further, as field boundaries cut real farmland, many towns end as errors today: GDAL's
-    # spatial filter drops a patch whose box meets the town's box but whose shape does not, and
-    # geocheck then takes the R-tree's extra id for an undecodable record; see docs/performance.md.)
     pieces = shapely.transform(geoms, lambda xy: xy + half)
     farm = gpd.GeoDataFrame({"jbnttbbh": [f"JBNT{k:07d}" for k in range(len(pieces))],
                              "dlmc": ["水田"] * len(pieces)}, geometry=pieces, crs="EPSG:4490")
