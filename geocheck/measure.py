@@ -11,6 +11,7 @@ measures again. All geometries are in the submission's metric target CRS.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
@@ -223,7 +224,7 @@ class Measurements:
     """Everything measured for one check; rules and the report read it, never measure again."""
 
     areas: dict[str, RoleArea]  # every role given
-    values: dict[Quantity, object] = field(default_factory=dict)  # in the order measured
+    values: dict[Quantity, Any] = field(default_factory=dict)  # in the order measured
     notes: list[dict] = field(default_factory=list)  # assumptions made while measuring ({zh, en})
 
     def get(self, quantity: Quantity):
@@ -233,13 +234,13 @@ class Measurements:
     def reference_overlaps(self) -> list[Overlap]:
         """`measurements.overlaps`: every reference overlap measured, the part outside the
         development boundary and the assumed heritage buffers, in the order measured."""
-        out = []
+        out: list[Overlap] = []
         for q, value in self.values.items():
             if q.what == "overlaps":
                 out += value
             elif q.what == "point_buffers":
                 out += value.overlaps
-            elif q.what == "outside" and q.kind is not None:
+            elif q.what == "outside" and q.kind is not None and q.role is not None:
                 out.append(Overlap(q.kind, value.source, None, None, q.role, value.geometry, value.area_m2,
                                    value.pct_of_role, "outside"))
         return out
@@ -264,7 +265,7 @@ def measure(submission, profile, references: ReferenceContext, rules: list[tuple
     run_rule stops its rule first (fail, skip or not_run)."""
     out = Measurements({role: RoleArea(layer.area_m2, layer.geodesic_area_m2)
                         for role, layer in submission.roles.items() if layer is not None})
-    wanted = [(q, settings) for rule, settings in rules for q in rule.measures]
+    wanted: list[tuple[Quantity, dict | None]] = [(q, settings) for rule, settings in rules for q in rule.measures]
     wanted += [(q, None) for q in [*HEADLINE, *headline_overlaps(references, rules)]]
     for q, settings in wanted:
         if q in out.values or not _measurable(q, submission, references):
@@ -288,14 +289,14 @@ def _measurable(q: Quantity, submission, references: ReferenceContext) -> bool:
 
 
 def _measure_one(q: Quantity, settings, submission, profile, references, fields, done: Measurements):
-    layer = submission.roles[q.role]
+    layer = submission.roles.get(q.role or "")
     if q.what == "parts":
         return part_links(layer.union)
     if q.what == "overlaps":
-        return references.overlaps(q.kind, q.role)
+        return references.overlaps(q.kind or "", q.role or "")
     if q.what == "outside" and q.cover is not None:
         return outside(layer, submission.roles[q.cover].union)
-    if q.what == "outside":  # outside every feature of a reference kind: the overlaps' complement
+    if q.what == "outside" and q.kind is not None and q.role is not None:  # the overlaps' complement
         inside_q = Quantity.overlaps(q.kind, q.role)
         if inside_q not in done.values:
             done.values[inside_q] = references.overlaps(q.kind, q.role)
@@ -304,7 +305,7 @@ def _measure_one(q: Quantity, settings, submission, profile, references, fields,
         found.source = references.labels(q.kind)
         return found
     if q.what == "point_buffers":
-        return buffer_points(references, layer, q.zone, settings["radius_m_by_level"])
+        return buffer_points(references, layer, q.zone or "", settings["radius_m_by_level"])
     if q.what == "parcels":
         if profile.landuse is None:
             return None

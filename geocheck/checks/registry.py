@@ -9,11 +9,14 @@ Profiles in rules/ choose which codes run, with which thresholds, severities and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..findings import CheckResult, Severity, Status
 from ..references.spec import KINDS
 from ..roles import ROLES
+
+if TYPE_CHECKING:  # geocheck.measure imports this module
+    from ..measure import Measurements
 
 FAMILIES = {
     "1": ("几何与输入", "Geometry and input"),
@@ -122,7 +125,7 @@ class RuleContext:
     rule: Rule
     config: dict
     submission: object  # geocheck.submission.Submission (kept loose to avoid a cycle)
-    measurements: object  # geocheck.measure.Measurements
+    measurements: "Measurements"
     tolerance: dict = field(default_factory=dict)  # the profile's measurement_tolerance
     exemption: dict | None = None  # the town type's exemption applied to `config`, if any
 
