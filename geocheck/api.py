@@ -19,6 +19,7 @@ from .checks import REGISTRY, Quantity, run_rule
 from .findings import Report
 from .measure import Measurements, measure
 from .inputs.encoding import parse_option as parse_encoding
+from .options import CheckOptions
 from .errors import CRSError
 from .profile import Profile, check_town_type, load_profile
 from .provenance import file_digests
@@ -29,30 +30,18 @@ from .submission import Submission, open_submission
 CONTEXT_MARGIN_M = 300.0  # reference features drawn around the town on report maps
 
 
-def check(
-    path: str | Path,
-    *,
-    profile: str | Path | Profile | None = None,
-    roles: dict[str, str | None] | None = None,
-    crs: str | CRS | None = None,
-    assume_crs: str | CRS | None = None,
-    references=None,
-    encoding: str | None = None,
-    town_type: str | None = None,
-    allow_crs_distortion: bool = False,
-    config=None,
-    fields: dict[str, str] | None = None,
-    snap_tolerance: float | None = None,
-) -> Report:
+def check(path: str | Path, options: CheckOptions | None = None, **kwargs) -> Report:
     """Check one submission against a profile.
 
-    Parameters
-    ----------
+    Options come as a geocheck.options.CheckOptions, as keyword arguments of the same names, or
+    both (the keywords replace the object's values):
+
     path : a GeoPackage, a folder or .zip of Shapefiles, or another OGR dataset.
-    profile : a bundled profile name (``geocheck rules --list``), a path to a profile file,
+    profile : a bundled profile name (``geocheck profiles``), a path to a profile file,
         or a loaded Profile; default ``generic``.
     roles : explicit layer names per role (``{"boundary": "规划红线"}``); others are found by name.
-    crs : metric CRS to measure in; default the CGCS2000 3° GK zone of the town.
+    crs : metric CRS to measure in (EPSG:XXXX, WKT, PROJ string or pyproj.CRS); default the
+        CGCS2000 3° GK zone of the town.
     assume_crs : CRS for layers that carry none (a missing .prj).
     references : reference layers for the GC4xx rules: an opened geocheck.references.ReferenceSet
         (reused across submissions, not closed here), or 'KIND=SOURCE[:LAYER]' strings /
@@ -71,6 +60,10 @@ def check(
 
     Raises geocheck.errors.GeocheckError (InputError, ProfileError …) when it cannot check.
     """
+    opts = CheckOptions.of(options, **kwargs)
+    profile, roles, fields, references = opts.profile, dict(opts.roles), dict(opts.fields), opts.references
+    crs, assume_crs, encoding, snap_tolerance = opts.crs, opts.assume_crs, opts.encoding, opts.snap_tolerance
+    town_type, allow_crs_distortion, config = opts.town_type, opts.allow_crs_distortion, opts.config
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     town_type = check_town_type(town_type)
     target = _as_crs(crs, "--crs")

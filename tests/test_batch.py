@@ -232,14 +232,14 @@ def test_reference_layers_opened_once_per_worker(tmp_path):
     from geocheck import batch
     from geocheck.references import collect_specs
     from geocheck.config import load_config
+    from geocheck.options import CheckOptions, ReportOptions
 
     config = load_config(SAMPLE / "geocheck.toml")
     jobs = batch.discover(SAMPLE, exclude=[SAMPLE / "reference"])
-    options = batch.CheckOptions(profile=LENIENT, references=tuple(collect_specs((), config)),
-                                 formats=("json",), findings=False)
+    options = CheckOptions(profile=LENIENT, references=tuple(collect_specs((), config)))
     batch._close_references()
     opened = []
-    summary = batch.run_batch(jobs, tmp_path / "out", options, workers=1,
+    summary = batch.run_batch(jobs, tmp_path / "out", options, ReportOptions(formats=(), findings=False), workers=1,
                               on_result=lambda o, k, n: opened.append(id(batch._OPEN_REFERENCES[options.references])))
     assert [o.verdict for o in summary.outcomes] == ["compliant", "non_compliant"]
     assert len(batch._OPEN_REFERENCES) == 1 and len(set(opened)) == 1  # one ReferenceSet served both towns

@@ -1,7 +1,7 @@
 """Batch runs: many submissions, one report folder each, one summary.
 
     jobs = discover("round-2026/")              # or a manifest.csv
-    summary = run_batch(jobs, "out/", CheckOptions(profile="zhejiang-2015"), workers=4)
+    summary = run_batch(jobs, "out/", CheckOptions(profile="zhejiang-2015"), workers=4)   # geocheck.options
 
 discover   folder walk (by the format registry) or manifest → Jobs with safe folder names
 fingerprint what a re-run compares: submission files, profile, config, reference sources
@@ -16,10 +16,10 @@ re-run skips submissions whose inputs, profile and options have not changed sinc
 from .discover import Job, discover, folder_name
 from .fingerprint import context_digest, job_fingerprint
 # _OPEN_REFERENCES and _close_references: the per-process reference cache, inspected by tests
-from .run import (FINGERPRINT_NAME, REPORT_FILES, REPORT_NAME, BatchSummary, CheckOptions, Outcome, _close_references,
-                  _OPEN_REFERENCES, check_job, outcome_from_report, run_batch)
+from .run import (FINGERPRINT_NAME, REPORT_NAME, BatchSummary, Outcome, _close_references, _OPEN_REFERENCES, check_job,
+                  outcome_from_report, run_batch)
 from .summary import MEASURE_COLUMNS, summary_rows, write_summary
 
-__all__ = ["Job", "discover", "folder_name", "context_digest", "job_fingerprint", "FINGERPRINT_NAME", "REPORT_FILES",
-           "REPORT_NAME", "BatchSummary", "CheckOptions", "Outcome", "check_job", "outcome_from_report", "run_batch",
+__all__ = ["Job", "discover", "folder_name", "context_digest", "job_fingerprint", "FINGERPRINT_NAME",
+           "REPORT_NAME", "BatchSummary", "Outcome", "check_job", "outcome_from_report", "run_batch",
            "MEASURE_COLUMNS", "summary_rows", "write_summary", "_OPEN_REFERENCES", "_close_references"]

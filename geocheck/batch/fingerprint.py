@@ -135,10 +135,11 @@ def _town_types() -> dict:
         return {"unreadable": os.urandom(16).hex()}
 
 
-def context_digest(options) -> str:
-    """Everything every submission of a run is checked with (computed once, in the parent)."""
+def context_digest(options, report_options=None) -> str:
+    """Everything every submission of a run is checked and written with (computed once, in the parent)."""
     h = hashlib.sha256()
-    h.update(json.dumps([__version__, asdict(options)], sort_keys=True, default=str).encode())
+    written = asdict(report_options) if report_options is not None else None
+    h.update(json.dumps([__version__, asdict(options), written], sort_keys=True, default=str).encode())
     h.update(_profile_digest(options.profile).encode())
     h.update(json.dumps(_town_types(), sort_keys=True).encode())  # the catalogue exemptions are granted to
     config_file = getattr(options.config, "path", None)
@@ -150,9 +151,9 @@ def context_digest(options) -> str:
 
 
 def job_fingerprint(job, context: str) -> str:
-    """Changes when the submission's files, its own profile or the run's context change."""
+    """Changes when the submission's files, its own options and profile or the run's context change."""
     h = hashlib.sha256()
-    h.update(json.dumps([context, job.path, job.profile, job.town_type]).encode())
+    h.update(json.dumps([context, job.path, job.options]).encode())
     if job.profile:
         h.update(_profile_digest(job.profile).encode())
     h.update(dataset_digest(job.path).encode())

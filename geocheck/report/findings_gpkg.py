@@ -26,6 +26,7 @@ import pyogrio
 import shapely
 from shapely.geometry import MultiLineString, MultiPoint, MultiPolygon
 
+from ..crs import crs_of
 from ..findings import Indicator, Report
 from .atomic import atomic_path
 from ..findings import Status
@@ -166,8 +167,7 @@ def _single_dimension(geom):
 
 
 def _crs(report: Report):
-    epsg = (report.target_crs or {}).get("epsg")
-    return f"EPSG:{epsg}" if epsg else None
+    return crs_of(report.target_crs or {})
 
 
 # --- QGIS and SLD styles ---------------------------------------------------------------------
