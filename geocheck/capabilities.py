@@ -18,6 +18,23 @@ from .report.i18n import LANGS
 from .roles import ROLES
 
 CAPABILITIES_TYPE = "geocheck_capabilities"
+# Each key of the JSON and what it holds (docs/capabilities.md is generated from this and the live values).
+SHAPE = {
+    "type": f"always `{CAPABILITIES_TYPE}`",
+    "version": "geocheck's version, as `geocheck --version` prints it",
+    "input_formats": "what `check` reads and `batch` finds, by file suffix (`kind`: vector, cad, archive, folder)",
+    "roles": "the layers of a submission, with the option that names a role's layer",
+    "reference_kinds": "KIND of `--reference KIND=SOURCE`, with the geometry it takes (polygon or point)",
+    "report_formats": "`-f` values: file suffixes, the file a batch writes, whether bytes, whether it may go to "
+                      "standard output (else it needs `-o FILE`)",
+    "default_report_format": "`check`'s format without `-f` (terminal), and a batch's or a report file's (file)",
+    "profiles": "bundled rules profiles (`-p NAME`)",
+    "default_profile": "the profile used when none is given or configured",
+    "town_types": "`--town-type` values",
+    "verdicts": "verdicts in the order that decides them, each with its exit code",
+    "langs": "`--lang` values for the HTML, Markdown and Word reports",
+    "options": "the check options `check` and `batch` both take, with a batch manifest's column where one sets it",
+}
 
 
 def capabilities() -> dict:
