@@ -84,7 +84,7 @@ def test_roles_kinds_langs_and_town_types_are_accepted(caps, tmp_path):
     assert {s["kind"] for s in report["inputs"]["references"]} == set(refs) <= set(kinds)
     assert kinds["heritage_points"] == "point" and kinds["ecological_red_line"] == "polygon"
     for lang in caps["langs"]:
-        assert f'<html lang="{lang}"' in invoke("check", town, "-f", "html", "--lang", lang).stdout
+        assert f'<html lang="{lang}' in invoke("check", town, "-f", "html", "--lang", lang).stdout  # zh-CN, en
     for t in caps["town_types"]:
         report = json.loads(invoke("check", town, "-f", "json", "--town-type", t["name"]).stdout)
         assert report["inputs"]["town_type"] == t["name"]
