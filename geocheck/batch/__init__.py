@@ -1,7 +1,9 @@
 """Batch runs: many submissions, one report folder each, one summary.
 
-    jobs = discover("round-2026/")              # or a manifest.csv
-    summary = run_batch(jobs, "out/", CheckOptions(profile="zhejiang-2015"), workers=4)   # geocheck.options
+    from geocheck.options import CheckOptions, ReportOptions
+    jobs = discover("round-2026/")              # or a manifest.csv (its columns: per-submission options)
+    summary = run_batch(jobs, "out/", CheckOptions(profile="zhejiang-2015"), ReportOptions(formats=("html",)),
+                        workers=4)
 
 discover   folder walk (by the format registry) or manifest → Jobs with safe folder names
 fingerprint what a re-run compares: submission files, profile, config, reference sources

@@ -8,10 +8,8 @@ import jinja2, python-docx or geopandas' writers.
 from importlib import import_module
 
 from .atomic import atomic_path, write_atomic
-from .formats import BY_NAME as FORMATS_BY_NAME
-from .formats import REPORT_FORMATS
+from .formats import BY_NAME, REPORT_FORMATS
 
-FORMATS = tuple(FORMATS_BY_NAME)
 # writer function → its module: the formats' writers and the findings GeoPackage's
 _LAZY = {f.writer: f.module for f in REPORT_FORMATS} | {"write_findings_gpkg": ".findings_gpkg"}
 
@@ -24,11 +22,11 @@ def __getattr__(name):
 
 def render_report(report, fmt: str, *, lang: str = "zh", color: bool | None = None, quiet: bool = False,
                   width: int | None = None) -> str | bytes:
-    """The report in one of FORMATS, given the render options its writer takes (`lang` for html,
-    markdown and docx; `color`, `quiet` and `width` for text). Binary formats give bytes."""
-    f = FORMATS_BY_NAME[fmt]
+    """The report in one of REPORT_FORMATS, given the render options its writer takes (`lang` for
+    html, markdown and docx; `color`, `quiet` and `width` for text). Binary formats give bytes."""
+    f = BY_NAME[fmt]
     given = {"lang": lang, "color": color, "quiet": quiet, "width": width}
     return __getattr__(f.writer)(report, **{k: given[k] for k in f.takes})
 
 
-__all__ = ["FORMATS", "REPORT_FORMATS", "atomic_path", "write_atomic", "render_report", *_LAZY]
+__all__ = ["REPORT_FORMATS", "atomic_path", "write_atomic", "render_report", *_LAZY]
