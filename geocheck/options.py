@@ -58,7 +58,7 @@ class CheckOptions:
     def overridden(self, values: Iterable[tuple[str, Any]]) -> CheckOptions:
         """These options with per-submission values (OPTIONS name → parsed value, from a batch
         manifest row) in their place: a role or field given replaces only that role or field."""
-        out = {"roles": dict(self.roles), "fields": dict(self.fields)}
+        out: dict[str, Any] = {"roles": dict(self.roles), "fields": dict(self.fields)}
         for name, value in values:
             BY_NAME[name].apply(out, value)
         return replace(self, **out)

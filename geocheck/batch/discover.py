@@ -149,7 +149,7 @@ def _from_manifest(manifest: Path) -> list[Job]:
         raise InputError(f"manifest needs a 'path' column (and optionally 'name', {', '.join(MANIFEST_COLUMNS)})",
                          manifest)
     col = {h: header.index(h) for h in ("path", "name", *MANIFEST_COLUMNS) if h in header}
-    entries = []
+    entries: list[tuple[Path, str | None, str | None, tuple]] = []  # (path, name, problem, options)
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue  # blank line

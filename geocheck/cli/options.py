@@ -4,6 +4,7 @@ geocheck.options.OPTIONS, which `check` and `batch` both apply with check_option
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,10 +21,13 @@ lang_option = click.option(
     help="Language of the HTML, Markdown and Word reports.")
 
 
+# click's settings for each kind of option in the table (text: a plain value)
+CLICK_KINDS: dict[str, dict[str, Any]] = {"text": {}, "flag": {"is_flag": True}, "number": {"type": float},
+                                          "pairs": {"multiple": True}, "repeat": {"multiple": True}}
+
+
 def _click_option(opt: Option):
-    kind = {"flag": {"is_flag": True}, "number": {"type": float}, "pairs": {"multiple": True},
-            "repeat": {"multiple": True}}.get(opt.kind, {})
-    return click.option(*opt.flags, opt.name, metavar=opt.metavar, help=opt.help, **kind)
+    return click.option(*opt.flags, opt.name, metavar=opt.metavar, help=opt.help, **CLICK_KINDS[opt.kind])
 
 
 def check_options(command):
