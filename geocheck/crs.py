@@ -169,7 +169,7 @@ def _check_area_of_use(bounds, crs: CRS, layer: str, where: str, path) -> None:
         return
     try:
         lon0, lat0, lon1, lat1 = pyproj.Transformer.from_crs(crs, CGCS2000_GEOGRAPHIC, always_xy=True) \
-            .transform_bounds(*bounds, densify_pts=21)
+            .transform_bounds(bounds[0], bounds[1], bounds[2], bounds[3], densify_pts=21)
     except pyproj.exceptions.ProjError:
         lon0 = math.nan
     m = AREA_OF_USE_MARGIN_DEG

@@ -106,14 +106,16 @@ def postgis_digest(spec) -> str:
             columns = conn.execute(
                 "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ',' ORDER BY attnum) "
                 "FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
-                (name.as_string(conn),)).fetchone()[0]
+                (name.as_string(conn),)).fetchone()
             rows = conn.execute(sql.SQL(
                 "SELECT count(*), sum(('x' || substr(h, 1, 15))::bit(60)::bigint), "
                 "sum(('x' || substr(h, 16, 15))::bit(60)::bigint) FROM (SELECT md5(t::text) AS h FROM {} t) s"
             ).format(name)).fetchone()
+        if columns is None or rows is None:  # aggregates always return a row; be explicit anyway
+            raise LookupError(f"no checksum row for {spec.layer}")
     except Exception as exc:  # noqa: BLE001 - any failure means "cannot prove unchanged"
         return f"unavailable:{type(exc).__name__}:{os.urandom(16).hex()}"
-    return hashlib.sha256(json.dumps([columns, *map(str, rows)]).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([columns[0], *map(str, rows)]).encode()).hexdigest()
 
 
 @lru_cache(maxsize=64)

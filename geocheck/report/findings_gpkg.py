@@ -190,7 +190,7 @@ def _symbol_layers(st: Style, dim: int, outline: Style | None = None) -> tuple[s
     ol = outline or st
     width = f"{ol.width * MM_PER_PT:.2f}"
     dash = {"line_style": "dash"} if ol.dash is True else \
-        {"line_style": "dash", "use_custom_dash": "1", "customdash": ";".join(ol.dasharray.split()),
+        {"line_style": "dash", "use_custom_dash": "1", "customdash": ";".join((ol.dasharray or "").split()),
          "customdash_unit": "Pixel"} if ol.dash else {"line_style": "solid"}
     if dim == 2:
         layers = [("SimpleFill", {"color": _qcolor(st.fill, st.fill_alpha) if st.fill else "0,0,0,0",
