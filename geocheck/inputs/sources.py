@@ -25,8 +25,8 @@ from .archive import Archive
 from ..errors import InputError, first_line
 # Files looked for inside a submission folder or zip; one-layer formats (named after the file)
 from .formats import SINGLE_LAYER_SUFFIXES, VECTOR_SUFFIXES
-from .safety import readonly_gdal_path, stat_input
-from .records import refuse_undecoded
+from .safety import is_sqlite, readonly_gdal_path, stat_input
+from .records import geometry_type_names, gpkg_blobs, refuse_undecoded
 from .shapefile import check_shapefile
 
 CURVE_TYPES = ("Curve", "Circular", "Compound", "Surface")
@@ -56,6 +56,7 @@ class LayerRef:
     closed_shapes: int | None = None  # areas the CAD layer draws (shown when no role matches)
     file_note: tuple[str, str] | None = None  # (zh, en) how the file's name was decoded (zip members)
     null_records: frozenset | None = None  # a Shapefile's null-shape records: the only ones read as no geometry
+    sqlite_file: str | None = None  # an SQLite dataset on disk (GeoPackage): its blobs are read with sqlite3 too
 
 
 @dataclass
@@ -126,6 +127,9 @@ class _Folder:
     def shown(self, name: str) -> str:
         return str(self.root / name)
 
+    def sqlite_file(self, name: str) -> str | None:
+        return str(self.root / name) if is_sqlite(self.root / name) else None
+
 
 def _container_layers(box, encoding_option: str | None, cad_settings) -> list[LayerRef]:
     refs: list[LayerRef] = []
@@ -153,7 +157,8 @@ def _container_layers(box, encoding_option: str | None, cad_settings) -> list[La
                 raise InputError("is zipped with its write-ahead log or rollback journal, so the file alone "
                                  "is not its latest state; checkpoint it (close it in QGIS) and zip it again",
                                  shown)
-            refs.extend(_dataset_layers(box.gdal_path(name), shown, single_name=suffix in SINGLE_LAYER_SUFFIXES))
+            refs.extend(replace(r, sqlite_file=box.sqlite_file(name))
+                        for r in _dataset_layers(box.gdal_path(name), shown, single_name=suffix in SINGLE_LAYER_SUFFIXES))
     noted = getattr(box, "name_note", lambda n: None)
     refs = [replace(r, file_note=noted(_member_of(box, r))) if noted(_member_of(box, r)) else r for r in refs]
     for gdb in gdbs:
@@ -216,11 +221,13 @@ def load_layer(ref: LayerRef, *, bbox=None) -> LoadedLayer:
                 frame, cad_notes, issues = cad_layers.load(ref.gdal_path, ref.file, ref.encoding.codec if ref.encoding
                                                            else None, ref.cad_layer, ref.cad or cad_layers.settings())
                 notes.extend(_note(ref, zh, en) for zh, en in cad_notes)
+                curves = []
             else:
                 frame, issues = _read_checked(ref, bbox)
+                blobs = gpkg_blobs(ref)
                 if bbox is None:
-                    refuse_undecoded(ref, frame)
-            curves = _curve_types(ref)
+                    refuse_undecoded(ref, frame, blobs)
+                curves = _curve_types(ref, blobs)
     except (DataSourceError, DataLayerError, OSError, ValueError, GEOSException) as exc:
         raise InputError(f"layer '{ref.name}' cannot be read ({first_line(exc)})", ref.file) from None
     if any("Measured (M)" in str(w.message) for w in caught):
@@ -277,16 +284,20 @@ def _read(ref: LayerRef, bbox, on_invalid: str) -> gpd.GeoDataFrame:
         return _redecode(gdf, codec)
 
 
-def _curve_types(ref: LayerRef) -> list[str]:
+def _curve_types(ref: LayerRef, blobs: dict[int, bytes] | None) -> list[str]:
     """Curve geometry types a layer holds: pyogrio linearises them and reports linear types,
-    even as the layer's declared type, so ask GDAL per feature (OGR SQL works with every driver)."""
-    if ref.cad_layer is not None or ref.layer is None:
+    even as the layer's declared type. A GeoPackage's blobs say it (the WKB type); other
+    formats are asked per feature (OGR SQL works with every driver)."""
+    if blobs is not None:
+        names = geometry_type_names(blobs)
+    elif ref.layer is None:
         return []
-    layer = str(ref.layer).replace('"', '""')
-    with _quiet():
-        kinds = pyogrio.read_dataframe(ref.gdal_path, sql=f'SELECT OGR_GEOMETRY FROM "{layer}"',
-                                       sql_dialect="OGRSQL", read_geometry=False)
-    names = {str(k) for k in kinds.iloc[:, 0].dropna().unique()} if len(kinds.columns) else set()
+    else:
+        layer = str(ref.layer).replace('"', '""')
+        with _quiet():
+            kinds = pyogrio.read_dataframe(ref.gdal_path, sql=f'SELECT OGR_GEOMETRY FROM "{layer}"',
+                                           sql_dialect="OGRSQL", read_geometry=False)
+        names = {str(k) for k in kinds.iloc[:, 0].dropna().unique()} if len(kinds.columns) else set()
     return sorted(n for n in names if any(t.upper() in n for t in CURVE_TYPES))
 
 
