@@ -20,7 +20,7 @@ import shapely.errors
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from ..errors import InputError
-from .safety import quiet_gdal, sqlite_readonly
+from .safety import ReadonlySqlite, quiet_gdal
 
 MAX_LISTED = 3
 
@@ -46,17 +46,17 @@ WKB_TYPE_NAMES = ("POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRI
                   "MULTISURFACE", "CURVE", "SURFACE", "POLYHEDRALSURFACE", "TIN", "TRIANGLE")
 
 
-def gpkg_blobs(ref) -> dict[int, bytes] | None:
+def gpkg_blobs(ref, sqlite: ReadonlySqlite) -> dict[int, bytes] | None:
     """Feature id → stored geometry blob (NULL geometries left out) of a GeoPackage layer; None
     when the layer is no GeoPackage feature table. The blobs serve both the off-spec check and
     the curve-type note. A GeoPackage on disk is read with SQLite through a read-only connection
-    (safety.sqlite_readonly): one query, where GDAL's SQL costs two dataset opens."""
+    (`sqlite`, shared by the submission's layers): one query, where GDAL's SQL costs two dataset opens."""
     if ref.null_records is not None:  # a Shapefile
         return None
     if ref.sqlite_file is None:  # a zip member, or not SQLite at all: ask GDAL
         return _gdal_gpkg_blobs(ref.gdal_path, ref.layer, ref.name, ref.file)
-    conn = sqlite_readonly(ref.sqlite_file)
     try:
+        conn = sqlite.connection(ref.sqlite_file)
         row = None
         if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'gpkg_geometry_columns'").fetchone():
             row = conn.execute("SELECT column_name FROM gpkg_geometry_columns WHERE lower(table_name) = lower(?)",
@@ -69,8 +69,6 @@ def gpkg_blobs(ref) -> dict[int, bytes] | None:
         rows = conn.execute(f'SELECT "{fid}", "{geom}" FROM "{table}" WHERE "{geom}" IS NOT NULL').fetchall()
     except sqlite3.Error as exc:
         raise InputError(f"layer '{ref.name}' cannot be read ({exc})", ref.file) from None
-    finally:
-        conn.close()
     return {int(n): b if isinstance(b, bytes) else str(b).encode() for n, b in rows}
 
 

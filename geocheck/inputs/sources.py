@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
 import pyogrio
+import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 from shapely.errors import GEOSException
 
@@ -25,7 +26,7 @@ from .archive import Archive
 from ..errors import InputError, first_line
 # Files looked for inside a submission folder or zip; one-layer formats (named after the file)
 from .formats import SINGLE_LAYER_SUFFIXES, VECTOR_SUFFIXES
-from .safety import is_sqlite, readonly_gdal_path, stat_input
+from .safety import ReadonlySqlite, is_sqlite, readonly_gdal_path, stat_input
 from .records import geometry_type_names, gpkg_blobs, refuse_undecoded
 from .shapefile import check_shapefile
 
@@ -210,8 +211,12 @@ def read_layer(ref: LayerRef, *, bbox=None) -> gpd.GeoDataFrame:
     return load_layer(ref, bbox=bbox).frame
 
 
-def load_layer(ref: LayerRef, *, bbox=None) -> LoadedLayer:
-    """Read one layer, with notes on what was assumed or dropped while reading."""
+def load_layer(ref: LayerRef, *, bbox=None, sqlite: ReadonlySqlite | None = None) -> LoadedLayer:
+    """Read one layer, with notes on what was assumed or dropped while reading. `sqlite`: the
+    submission's read-only SQLite connections, shared by its layers (else opened for this one)."""
+    if sqlite is None:
+        with ReadonlySqlite() as own:
+            return load_layer(ref, bbox=bbox, sqlite=own)
     notes: list[dict] = []
     issues: dict = {}
     try:
@@ -224,7 +229,7 @@ def load_layer(ref: LayerRef, *, bbox=None) -> LoadedLayer:
                 curves = []
             else:
                 frame, issues = _read_checked(ref, bbox)
-                blobs = gpkg_blobs(ref)
+                blobs = gpkg_blobs(ref, sqlite)
                 if bbox is None:
                     refuse_undecoded(ref, frame, blobs)
                 curves = _curve_types(ref, blobs)
@@ -235,7 +240,8 @@ def load_layer(ref: LayerRef, *, bbox=None) -> LoadedLayer:
     for text in dict.fromkeys(_gdal_notice(w) for w in caught):  # GDAL's other notices, once each
         if text:
             notes.append(_note(ref, f"GDAL 读取提示：{text}", f"GDAL notice while reading: {text}"))
-    if ref.cad_layer is None and frame.geometry.has_z.any():  # CAD layers say so themselves
+    geoms = frame.geometry.values
+    if ref.cad_layer is None and geoms.has_z.any():  # CAD layers say so themselves
         notes.append(_note(ref, "Z 值（高程）已舍弃，按平面计算面积",
                            "Z values were dropped; areas are planimetric"))
     if curves:
@@ -243,7 +249,7 @@ def load_layer(ref: LayerRef, *, bbox=None) -> LoadedLayer:
                                 f"每整圈面积误差约 0.02 平方米）",
                            f"curved geometries ({', '.join(curves)}) were linearised (chords of at most "
                            f"{ARC_MAX_CHORD_M:g} m: about 0.02 m² of area per full turn of arc)"))
-    if (frame.geometry.geom_type == "GeometryCollection").any():
+    if (shapely.get_type_id(geoms) == shapely.GeometryType.GEOMETRYCOLLECTION).any():
         notes.append(_note(ref, "几何集合仅保留其中的面", "geometry collections were reduced to their polygons"))
     if ref.encoding is not None and ref.encoding.source != "ascii":
         what_zh, what_en = ("图纸文字（图层名）", "drawing text (layer names)") if ref.cad_layer else ("属性文字", "attribute text")
