@@ -158,7 +158,8 @@ def _container_layers(box, encoding_option: str | None, cad_settings) -> list[La
                 raise InputError("is zipped with its write-ahead log or rollback journal, so the file alone "
                                  "is not its latest state; checkpoint it (close it in QGIS) and zip it again",
                                  shown)
-            refs.extend(replace(r, sqlite_file=box.sqlite_file(name))
+            sqlite = box.sqlite_file(name) if isinstance(box, _Folder) else None  # a zip member is GDAL's alone
+            refs.extend(replace(r, sqlite_file=sqlite)
                         for r in _dataset_layers(box.gdal_path(name), shown, single_name=suffix in SINGLE_LAYER_SUFFIXES))
     noted = getattr(box, "name_note", lambda n: None)
     refs = [replace(r, file_note=noted(_member_of(box, r))) if noted(_member_of(box, r)) else r for r in refs]
