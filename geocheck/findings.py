@@ -10,9 +10,10 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from shapely.geometry import mapping
-from shapely.geometry.base import BaseGeometry
+import numpy as np
 import shapely
+from shapely.geometry import MultiPolygon, Polygon, mapping
+from shapely.geometry.base import BaseGeometry
 
 REPORT_SCHEMA_VERSION = "1.1"  # 1.1: measurements.parcels, status not_run
 
@@ -126,7 +127,7 @@ class Indicator:
     def to_dict(self) -> dict:
         geom = None
         if self.geometry is not None and not self.geometry.is_empty:
-            geom = mapping(shapely.set_precision(self.geometry, 0.001))
+            geom = _geojson(shapely.set_precision(self.geometry, 0.001))
         return {
             "kind": self.kind,
             "role": self.role,
@@ -250,6 +251,20 @@ def plain_id(value):
         return int(value)
     except (TypeError, ValueError):
         return str(value)
+
+
+def _geojson(geom: BaseGeometry) -> dict:
+    """shapely's mapping(geom), with each ring of a (multi)polygon taken as one array: mapping
+    walks the coordinates point by point in Python. The same GeoJSON, only lists for tuples."""
+    if isinstance(geom, Polygon):
+        return {"type": "Polygon", "coordinates": [] if geom.exterior.is_empty else _rings(geom)}
+    if isinstance(geom, MultiPolygon):
+        return {"type": "MultiPolygon", "coordinates": [_rings(p) for p in geom.geoms]}
+    return mapping(geom)
+
+
+def _rings(polygon: Polygon) -> list:
+    return [np.asarray(ring.coords).tolist() for ring in (polygon.exterior, *polygon.interiors)]
 
 
 def _round(value):

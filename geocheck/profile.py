@@ -7,8 +7,10 @@ wrong type is a clean error naming the file and the key.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -100,8 +102,22 @@ class Profile:
 
 def town_types() -> dict[str, dict]:
     """name → {title_zh, title_en}: the town types profiles may grant exemptions to."""
-    path = resources.files("geocheck.rules").joinpath(TOWN_TYPES_FILE)
-    return tomllib.loads(path.read_text(encoding="utf-8"))
+    return copy.deepcopy(_parsed_toml(_town_types_text()))
+
+
+def _town_types_text() -> str:
+    return resources.files("geocheck.rules").joinpath(TOWN_TYPES_FILE).read_text(encoding="utf-8")
+
+
+# This module's caches (_parsed_toml, _validated, _validator) are process-wide but never change
+# what they hold: each entry is parsed data keyed by the very text (and rule registry) it was
+# made from, so it cannot go stale, and callers only ever get copies of it, so no check or thread
+# (batch workers run checks in threads) shares anything mutable through them. Parsing the
+# town-type catalogue once per rule and validating the profile for every town were a third of a
+# batch's per-town time.
+@lru_cache(maxsize=16)
+def _parsed_toml(text: str) -> dict:
+    return tomllib.loads(text)
 
 
 def check_town_type(value: str | None) -> str | None:
@@ -114,22 +130,23 @@ def check_town_type(value: str | None) -> str | None:
     return value
 
 
-def _exemptions_schema(params: dict) -> dict:
+def _exemptions_schema(params: dict, types: list[str]) -> dict:
     """`exemptions.<town type>`: the parameters a town type overrides (false drops a bound), and why."""
     overrides = {k: {"anyOf": [v, {"const": False}]} for k, v in params.items() if not k.startswith("severity")}
     one = {"type": "object", "required": ["source"], "additionalProperties": False,
            "properties": {"source": {"type": "string", "minLength": 1}, "note": {"type": "string"}} | overrides}
-    return {"type": "object", "propertyNames": {"enum": list(town_types())}, "additionalProperties": one,
+    return {"type": "object", "propertyNames": {"enum": types}, "additionalProperties": one,
             "description": "per town type: parameters replaced for that type of town, with the source allowing it"}
 
 
 def schema() -> dict:
     """JSON Schema for a profile, built from the registry so it cannot drift from the code."""
+    types = list(town_types())
     rule_schemas = {}
     for code, rule in REGISTRY.items():
         s = {
             "type": "object",
-            "properties": _RULE_COMMON | rule.params | {"exemptions": _exemptions_schema(rule.params)},
+            "properties": _RULE_COMMON | rule.params | {"exemptions": _exemptions_schema(rule.params, types)},
             "required": ["source", *rule.required_params],
             "additionalProperties": False,
         }
@@ -208,17 +225,10 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
                 name_or_path,
             )
     raw = read_capped(path, error=ProfileError)  # no FIFO, device or huge file
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ProfileError(f"cannot read profile ({exc})", path) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"not valid TOML ({exc})", path) from None
-    errors = sorted(jsonschema.Draft202012Validator(schema()).iter_errors(data), key=lambda e: list(e.path))
-    if errors:
-        e = errors[0]
-        where = ".".join(str(p) for p in e.path) or "(top level)"
-        raise ProfileError(f"{where}: {_explain(e)}", path)
+    data, problem = _validated(raw, _schema_key())
+    if problem is not None:
+        raise ProfileError(problem, path)
+    data = copy.deepcopy(data)  # the cached parse stays untouched (a caller may edit its Profile's rules)
     return Profile(
         name=data["name"], title_zh=data["title_zh"], title_en=data["title_en"], source=data["source"],
         about_band_note=data.get("about_band_note", ""), about_band_note_zh=data.get("about_band_note_zh", ""),
@@ -230,6 +240,34 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
         landuse=data.get("landuse"),
         cad_snap_tolerance_m=data.get("cad_snap_tolerance_m"),
     )
+
+
+def _schema_key() -> tuple:
+    """What the schema is made from: the registered rules (by identity: rules are only ever
+    added, and the registry keeps them alive) and the town-type catalogue. A schema or a
+    validation is reused only while both are exactly these."""
+    return tuple((code, id(rule)) for code, rule in REGISTRY.items()), _town_types_text()
+
+
+@lru_cache(maxsize=32)
+def _validated(raw: bytes, schema_key: tuple) -> tuple[dict | None, str | None]:
+    """(profile data, None) when `raw` is a valid profile, else (None, what is wrong)."""
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return None, f"cannot read profile ({exc})"
+    except tomllib.TOMLDecodeError as exc:
+        return None, f"not valid TOML ({exc})"
+    errors = sorted(_validator(schema_key).iter_errors(data), key=lambda e: list(e.path))
+    if errors:
+        e = errors[0]
+        return None, f"{'.'.join(str(p) for p in e.path) or '(top level)'}: {_explain(e)}"
+    return data, None
+
+
+@lru_cache(maxsize=4)
+def _validator(schema_key: tuple) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema())
 
 
 def _explain(error: jsonschema.ValidationError) -> str:

@@ -23,6 +23,7 @@ from .errors import CRSError, InputError, RoleError
 from .geometry import GeodesicMeter, coverage_dissolve, non_finite, repair_all
 from .parcels.cad import code_layers, load_code_layers
 from .roles import ROLES, assign_roles, unassigned_hint
+from .inputs.safety import ReadonlySqlite
 from .inputs.sources import LayerRef, list_layers, load_layer
 
 CODE_LAYERS = "\x00code layers"  # (no layer name holds NUL) the parcels role's "layer" when it is assembled from CAD layers named by code
@@ -97,40 +98,42 @@ def open_submission(
     notes: list[dict] = []
     read_issues: dict[str, dict] = {}
     overridden: set[str] = set()  # roles whose .prj contradicted the coordinates (noted already)
-    for role, name in assignment.items():
-        if name is None:
-            continue
-        ref, loaded = (load_code_layers(layers, by_code) if name == CODE_LAYERS
-                       else (by_name[name], load_layer(by_name[name])))
-        gdf = loaded.frame
-        if len(gdf) == 0:
-            raise InputError(f"layer '{ref.name}' ({ROLES[role].title_zh}) has no features", ref.file)
-        bad = non_finite(gdf.geometry.values)
-        if bad:
-            raise InputError(f"layer '{ref.name}': feature {gdf.index[bad[0]]} has NaN or infinite coordinates"
-                             f"{f' (and {len(bad) - 1} more)' if len(bad) > 1 else ''}", ref.file)
-        present = ~(shapely.is_missing(gdf.geometry.values) | shapely.is_empty(gdf.geometry.values))
-        if not any(present):
-            raise InputError(f"layer '{ref.name}' ({ROLES[role].title_zh}) has only empty geometries", ref.file)
-        notes.extend(loaded.notes)
-        read_issues[role] = loaded.read_issues
-        bounds = gdf.geometry[present].total_bounds
-        assumed = False
-        if gdf.crs is None:
-            if assume_crs is None:
-                inferred, note = crs_mod.infer_crs(bounds, ref.name, ref.file)
-                gdf = gdf.set_crs(inferred)
+    with ReadonlySqlite() as sqlite:  # a GeoPackage's SQLite schema read once for all its layers
+        for role, name in assignment.items():
+            if name is None:
+                continue
+            ref, loaded = (load_code_layers(layers, by_code) if name == CODE_LAYERS
+                           else (by_name[name], load_layer(by_name[name], sqlite=sqlite)))
+            gdf = loaded.frame
+            if len(gdf) == 0:
+                raise InputError(f"layer '{ref.name}' ({ROLES[role].title_zh}) has no features", ref.file)
+            geoms = gdf.geometry.values
+            bad = non_finite(geoms)
+            if bad:
+                raise InputError(f"layer '{ref.name}': feature {gdf.index[bad[0]]} has NaN or infinite coordinates"
+                                 f"{f' (and {len(bad) - 1} more)' if len(bad) > 1 else ''}", ref.file)
+            present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+            if not any(present):
+                raise InputError(f"layer '{ref.name}' ({ROLES[role].title_zh}) has only empty geometries", ref.file)
+            notes.extend(loaded.notes)
+            read_issues[role] = loaded.read_issues
+            bounds = geoms[present].total_bounds
+            assumed = False
+            if gdf.crs is None:
+                if assume_crs is None:
+                    inferred, note = crs_mod.infer_crs(bounds, ref.name, ref.file)
+                    gdf = gdf.set_crs(inferred)
+                    notes.append(note)
+                else:
+                    gdf = gdf.set_crs(assume_crs)
+                assumed = True
+            elif (conflict := crs_mod.prj_conflict(bounds, gdf.crs)) is not None:
+                gdf, note = _resolve_conflict(gdf, conflict, assume_crs, ref)
                 notes.append(note)
-            else:
-                gdf = gdf.set_crs(assume_crs)
-            assumed = True
-        elif (conflict := crs_mod.prj_conflict(bounds, gdf.crs)) is not None:
-            gdf, note = _resolve_conflict(gdf, conflict, assume_crs, ref)
-            notes.append(note)
-            overridden.add(role)
-            assumed = True
-        crs_mod.check_plausible(bounds, gdf.crs, ref.name, ref.file)
-        raw[role] = (ref, gdf, assumed)
+                overridden.add(role)
+                assumed = True
+            crs_mod.check_plausible(bounds, gdf.crs, ref.name, ref.file)
+            raw[role] = (ref, gdf, assumed)
 
     if not raw:
         garbled = any(looks_garbled(l.name) for l in layers)
@@ -190,28 +193,24 @@ def _resolve_conflict(gdf, conflict, assume_crs, ref):
 def _prepare(role, ref, gdf, assumed, target_crs, meter, read_issues=None) -> RoleLayer:
     source_crs = gdf.crs
     try:
-        projected = gdf.to_crs(target_crs)
+        projected = gdf.geometry.values.to_crs(target_crs)  # the geometries alone: no frame copied
     except (ProjError, ValueError) as exc:
         raise CRSError(f"layer '{ref.name}' cannot be transformed to {crs_mod.crs_label(target_crs)} ({exc})", ref.file) from None
-    originals = np.asarray(projected.geometry.values, dtype=object)
+    originals = np.asarray(projected, dtype=object)
     fixed, reasons = repair_all(originals)
-    features = gpd.GeoDataFrame(
-        {
-            # A ring stored unclosed was closed while reading: still an invalid input feature.
-            # object dtype keeps None as None (pandas would make a missing string NaN, which is truthy).
-            "invalid_reason": pd.Series([(read_issues or {}).get(fid) or reason
-                                         for fid, reason in zip(projected.index, reasons)],
-                                        index=projected.index, dtype=object),
-            "geometry_note": pd.Series([_geometry_note(g, f) for g, f in zip(originals, fixed)],
-                                       index=projected.index, dtype=object),
-        },
-        geometry=fixed,
-        crs=target_crs,
-        index=projected.index,
-    )
-    for col in projected.columns:
-        if col != projected.geometry.name:
-            features[col] = projected[col]
+    index = gdf.index
+    columns = {
+        # A ring stored unclosed was closed while reading: still an invalid input feature.
+        # object dtype keeps None as None (pandas would make a missing string NaN, which is truthy).
+        "invalid_reason": pd.Series([(read_issues or {}).get(fid) or reason for fid, reason in zip(index, reasons)],
+                                    index=index, dtype=object),
+        "geometry_note": pd.Series([_geometry_note(g, f) for g, f in zip(originals, fixed)], index=index, dtype=object),
+        "geometry": gpd.GeoSeries(fixed, index=index, crs=target_crs),
+    }
+    # the layer's attributes after them (one frame built once: each added column costs a copy)
+    geometry_column = gdf.geometry.name
+    columns |= {col: gdf[col] for col in gdf.columns if col != geometry_column}
+    features = gpd.GeoDataFrame(columns, geometry="geometry", crs=target_crs, index=index)
     union, unmatched = coverage_dissolve(features.geometry.values)
     return RoleLayer(role, ref, source_crs, assumed, features, union,
                      float(union.area), meter.area(union), unmatched)
@@ -231,7 +230,7 @@ def _centre_longitude(frames: list[gpd.GeoDataFrame], path: Path) -> float:
     boxes = []
     for gdf in frames:
         try:
-            boxes.append(gdf.to_crs(crs_mod.CGCS2000_GEOGRAPHIC).total_bounds)
+            boxes.append(gdf.geometry.values.to_crs(crs_mod.CGCS2000_GEOGRAPHIC).total_bounds)
         except (ProjError, ValueError) as exc:
             raise CRSError(f"cannot locate the submission in CGCS2000 lon/lat ({exc})", path) from None
     b = np.array(boxes)

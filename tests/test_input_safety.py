@@ -19,6 +19,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pyogrio
 import pytest
 import rasterio
 import shapely
@@ -254,6 +255,55 @@ def sql(gpkg: Path, statement: str, keep_index=False) -> Path:
 def test_corrupt_geopackage_geometry_blob_is_an_input_error(tmp_path):
     gpkg = sql(mc.gpkg_town(tmp_path), "UPDATE \"建设用地\" SET geom = X'4750000100000000DEADBEEF' WHERE fid = 1")
     assert_one_line_error(invoke("check", gpkg), str(gpkg), "建设用地", "feature 1", "cannot be decoded")
+
+
+def misplaced_envelope(gpkg: Path) -> Path:
+    """Feature 1 of 建设用地 keeps its polygon, but its blob's envelope (which GDAL does not read)
+    says a 1 m box 100 km away: not a geometry by the GeoPackage spec, though GDAL reads a shape."""
+    conn = sqlite_connection(gpkg)
+    blob = bytearray(conn.execute('SELECT geom FROM "建设用地" WHERE fid = 1').fetchone()[0])
+    assert blob[:2] == b"GP" and (blob[3] >> 1) & 7 == 1  # an xy envelope, as GDAL writes one
+    blob[8:40] = struct.pack("<4d" if blob[3] & 1 else ">4d", towns.X0 + 1e5, towns.X0 + 1e5 + 1, towns.Y0, towns.Y0 + 1)
+    conn.execute('UPDATE "建设用地" SET geom = ? WHERE fid = 1', (bytes(blob),))
+    conn.commit()
+    conn.close()
+    return gpkg
+
+
+@pytest.mark.parametrize("packed", ["file", "zipped"])
+def test_geopackage_blob_whose_envelope_misses_its_geometry_is_refused(packed, tmp_path):
+    """On disk the blobs are read with SQLite, in a zip through GDAL: refused either way."""
+    gpkg = misplaced_envelope(mc.gpkg_town(tmp_path))
+    target = gpkg if packed == "file" else tmp_path / "town.zip"
+    if packed == "zipped":
+        with zipfile.ZipFile(target, "w") as z:
+            z.write(gpkg, gpkg.name)
+    assert_one_line_error(invoke("check", target), str(target), "建设用地", "feature 1", "cannot be decoded")
+
+
+@pytest.mark.parametrize("packed", ["file", "zipped"])
+def test_curve_types_are_named_as_gdal_names_them(packed, tmp_path):
+    """The curve note names the stored geometry types (from the GeoPackage blobs on disk): the
+    names GDAL's OGR SQL gives for the same features."""
+    gpkg = mc.gpkg_town(tmp_path, skip=("城市设计范围",))
+    cx, cy, r = towns.X0 + 600, towns.Y0 + 600, 400
+    arc = f"{cx - r} {cy}, {cx} {cy + r}, {cx + r} {cy}, {cx} {cy - r}, {cx - r} {cy}"
+    mc.ogr_from_wkt(gpkg, "城市设计范围", [f"CURVEPOLYGON (CIRCULARSTRING ({arc}))",
+                                        f"MULTISURFACE (CURVEPOLYGON (CIRCULARSTRING ({arc})))",
+                                        f"CURVEPOLYGON Z (CIRCULARSTRING ({arc.replace(',', ' 5,')} 5))",
+                                        f"POLYGON (({cx} {cy}, {cx + 10} {cy}, {cx} {cy + 10}, {cx} {cy}))"],
+                    "EPSG:4549", "GEOMETRY")
+    gdal_names = set(pyogrio.read_dataframe(gpkg, sql='SELECT OGR_GEOMETRY FROM "城市设计范围"', sql_dialect="OGRSQL",
+                                            read_geometry=False).iloc[:, 0])
+    assert gdal_names == {"CURVEPOLYGON", "MULTISURFACE", "POLYGON"}  # no Z in a type name
+    target = gpkg if packed == "file" else tmp_path / "town.zip"
+    if packed == "zipped":
+        with zipfile.ZipFile(target, "w") as z:
+            z.write(gpkg, gpkg.name)
+    result, report = check_json(target)
+    assert report is not None, result.output  # checked (the small urban-design area may fail a rule)
+    note = next(n["en"] for n in report["notes"] if "were linearised" in n["en"])
+    assert "curved geometries (CURVEPOLYGON, MULTISURFACE) were linearised" in note, note
 
 
 def test_null_geometry_is_still_read_as_empty_not_refused(tmp_path):

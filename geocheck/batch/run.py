@@ -126,10 +126,11 @@ def check_job(job: Job, options: CheckOptions, report_options: ReportOptions, ou
         if problem:
             raise OutputError(f"cannot be written ({problem})", folder) from None
         report = Report.failed(__version__, job.path, f"could not write the report: {type(exc).__name__}: {exc}")
-    write_atomic(report_file, to_json(report))
+    data = report.to_dict()  # once: for report.json and for the summary row
+    write_atomic(report_file, to_json(data))
     if report.verdict is not Verdict.ERROR and fp is not None:
         write_atomic(fp_file, fp)  # last: a report is reused only when everything before it was written
-    outcome = outcome_from_report(job, report.to_dict(), options)
+    outcome = outcome_from_report(job, data, options)
     outcome.seconds = time.perf_counter() - start
     return outcome
 

@@ -5,7 +5,8 @@ counts or offsets are wrong) as a feature *without* geometry and only warns. Mea
 it, a construction polygon lying on a red line would simply vanish and the overlap check pass.
 So every feature read without geometry must be one whose storage really holds none: a null
 shape in a Shapefile (found while walking its records, see shapefile.check_records), a NULL
-geometry column in a GeoPackage or other SQLite dataset (asked of SQLite itself).
+geometry column in a GeoPackage or other SQLite dataset (asked of SQLite itself). A GeoPackage's
+stored blobs are also parsed on their own (off_spec_blobs): GDAL makes a shape of some broken ones.
 """
 
 from __future__ import annotations
@@ -19,44 +20,101 @@ import shapely.errors
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from ..errors import InputError
-from .safety import quiet_gdal
+from .safety import ReadonlySqlite, quiet_gdal
 
 MAX_LISTED = 3
 
 
-def refuse_undecoded(ref, frame) -> None:
-    """InputError naming the file, layer and records stored with a geometry but read without one."""
+def refuse_undecoded(ref, frame, blobs: dict[int, bytes] | None) -> None:
+    """InputError naming the file, layer and records stored with a geometry but read without one,
+    or stored as something that is no geometry. `blobs`: the layer's gpkg_blobs."""
     missing = [fid for fid, g in zip(frame.index, frame.geometry) if g is None]
-    bad = undecoded(missing, null_records=ref.null_records, gdal_path=ref.gdal_path, layer=ref.layer,
-                    name=ref.name, shown=ref.file)
-    if not bad and ref.null_records is None:
-        bad = off_spec_gpkg_blobs(ref.gdal_path, ref.layer, ref.name, ref.file)
+    if blobs is not None:
+        bad = [fid for fid in missing if int(fid) in blobs] or off_spec_blobs(blobs)
+    else:
+        bad = undecoded(missing, null_records=ref.null_records, gdal_path=ref.gdal_path, layer=ref.layer,
+                        name=ref.name, shown=ref.file)
     if bad:
         raise undecoded_error(ref.name, bad, ref.file)
 
 
 GPKG_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 SIMPLE_WKB_TYPES = range(1, 8)  # what GEOS reads; curves (8–17) are left to GDAL
+# OGR's names of the WKB geometry types 1–17 (getGeometryName: no Z or M suffix)
+WKB_TYPE_NAMES = ("POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON",
+                  "GEOMETRYCOLLECTION", "CIRCULARSTRING", "COMPOUNDCURVE", "CURVEPOLYGON", "MULTICURVE",
+                  "MULTISURFACE", "CURVE", "SURFACE", "POLYHEDRALSURFACE", "TIN", "TRIANGLE")
 
 
-def off_spec_gpkg_blobs(gdal_path, layer_name, name, shown) -> list[int]:
-    """GeoPackage features whose stored blob is not a geometry by the GeoPackage spec, although
-    GDAL made something of it (a flipped flag bit makes it skip an "envelope" into the WKB and
-    read garbage as a shape). Each blob is parsed here on its own: header, envelope, WKB, and the
-    envelope, when there is one, must hold the geometry. Submission layers only: they are small."""
+def gpkg_blobs(ref, sqlite: ReadonlySqlite) -> dict[int, bytes] | None:
+    """Feature id → stored geometry blob (NULL geometries left out) of a GeoPackage layer; None
+    when the layer is no GeoPackage feature table. The blobs serve both the off-spec check and
+    the curve-type note. A GeoPackage on disk is read with SQLite through a read-only connection
+    (`sqlite`, shared by the submission's layers): one query, where GDAL's SQL costs two dataset opens."""
+    if ref.null_records is not None:  # a Shapefile
+        return None
+    if ref.sqlite_file is None:  # a zip member, or not SQLite at all: ask GDAL
+        return _gdal_gpkg_blobs(ref.gdal_path, ref.layer, ref.name, ref.file)
+    try:
+        conn = sqlite.connection(ref.sqlite_file)
+        row = None
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'gpkg_geometry_columns'").fetchone():
+            row = conn.execute("SELECT column_name FROM gpkg_geometry_columns WHERE lower(table_name) = lower(?)",
+                               (str(ref.layer),)).fetchone()
+        if row is None:  # a SpatiaLite table, say
+            return None
+        table, geom = (str(v).replace('"', '""') for v in (ref.layer, row[0]))
+        keys = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")') if r[5]]  # the FID: its integer key
+        fid = keys[0].replace('"', '""') if len(keys) == 1 else "rowid"
+        rows = conn.execute(f'SELECT "{fid}", "{geom}" FROM "{table}" WHERE "{geom}" IS NOT NULL').fetchall()
+    except sqlite3.Error as exc:
+        raise InputError(f"layer '{ref.name}' cannot be read ({exc})", ref.file) from None
+    return {int(n): b if isinstance(b, bytes) else str(b).encode() for n, b in rows}
+
+
+def _gdal_gpkg_blobs(gdal_path, layer_name, name, shown) -> dict[int, bytes] | None:
     try:
         with quiet_gdal(listing=True):
             info = pyogrio.read_info(gdal_path, layer=layer_name)
             if str(info.get("driver")) != "GPKG" or not info.get("geometry_name"):
-                return []
+                return None
             fid, geom = info.get("fid_column") or "rowid", info["geometry_name"]
             layer = str(layer_name).replace('"', '""')
             rows = pyogrio.read_dataframe(
                 gdal_path, sql=f'SELECT "{fid}" + 0 AS n, hex("{geom}") AS h FROM "{layer}" WHERE "{geom}" IS NOT NULL',
-                read_geometry=False)
+                read_geometry=False)  # + 0: a column, not the FID
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
         raise InputError(f"layer '{name}' cannot be read ({exc})", shown) from None
-    return [int(n) for n, h in zip(rows["n"], rows["h"]) if not _blob_ok(bytes.fromhex(h))] if len(rows) else []
+    return {int(n): bytes.fromhex(h) for n, h in zip(rows["n"], rows["h"])} if len(rows) else {}
+
+
+def off_spec_blobs(blobs: dict[int, bytes]) -> list[int]:
+    """Features whose stored blob is not a geometry by the GeoPackage spec, although GDAL made
+    something of it (a flipped flag bit makes it skip an "envelope" into the WKB and read
+    garbage as a shape). Each blob is parsed here on its own: header, envelope, WKB, and the
+    envelope, when there is one, must hold the geometry. Submission layers only: they are small."""
+    return [fid for fid, blob in blobs.items() if not _blob_ok(blob)]
+
+
+def gpkg_wkb(blob: bytes) -> bytes | None:
+    """The WKB inside a GeoPackage geometry blob (header, optional envelope, WKB), None if it is none."""
+    if len(blob) < 8 or blob[:2] != b"GP":
+        return None
+    env = GPKG_ENVELOPE_BYTES.get((blob[3] >> 1) & 7)
+    if env is None or len(blob) < 8 + env + 5 or blob[8 + env] not in (0, 1):
+        return None
+    return blob[8 + env:]
+
+
+def wkb_type(wkb: bytes) -> int:
+    """The geometry type code at the head of a WKB (ISO: 1003 is a polygon Z)."""
+    return int.from_bytes(wkb[1:5], "little" if wkb[0] == 1 else "big")
+
+
+def geometry_type_names(blobs: dict[int, bytes]) -> set[str]:
+    """OGR's names of the geometry types stored in GeoPackage blobs (as OGR SQL's OGR_GEOMETRY gives them)."""
+    kinds = {(wkb_type(w) & 0x0FFFFFFF) % 1000 for w in map(gpkg_wkb, blobs.values()) if w is not None}  # no Z, M
+    return {WKB_TYPE_NAMES[k - 1] for k in kinds if 1 <= k <= len(WKB_TYPE_NAMES)}
 
 
 def _blob_ok(blob: bytes) -> bool:
@@ -68,11 +126,10 @@ def _blob_ok(blob: bytes) -> bool:
         return False
     if flags & 0x10:  # the empty-geometry flag
         return True
-    wkb = blob[8 + env:]
-    kind = int.from_bytes(wkb[1:5], "little" if wkb[0] == 1 else "big") if wkb[0] in (0, 1) else -1
-    if kind < 0:
+    wkb = gpkg_wkb(blob)
+    if wkb is None:
         return False
-    if kind % 1000 not in SIMPLE_WKB_TYPES:
+    if wkb_type(wkb) % 1000 not in SIMPLE_WKB_TYPES:
         return True  # curves and other types GEOS cannot read: GDAL's reading stands
     try:
         geom = shapely.from_wkb(wkb, on_invalid="fix")

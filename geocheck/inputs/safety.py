@@ -112,6 +112,30 @@ def sqlite_readonly(path):
     return sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?immutable=1", uri=True, check_same_thread=False)
 
 
+class ReadonlySqlite:
+    """sqlite_readonly connections to one submission's files, each opened on first use and all
+    closed together: a GeoPackage's schema is parsed once, not once per layer read."""
+
+    def __init__(self):
+        self._connections: dict[str, object] = {}
+
+    def connection(self, path):
+        key = str(path)
+        if key not in self._connections:
+            self._connections[key] = sqlite_readonly(path)
+        return self._connections[key]
+
+    def close(self) -> None:
+        while self._connections:
+            self._connections.popitem()[1].close()
+
+    def __enter__(self) -> "ReadonlySqlite":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def is_sqlite(path) -> bool:
     try:
         with open(path, "rb") as fh:

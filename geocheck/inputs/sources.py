@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
 import pyogrio
+import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 from shapely.errors import GEOSException
 
@@ -25,8 +26,8 @@ from .archive import Archive
 from ..errors import InputError, first_line
 # Files looked for inside a submission folder or zip; one-layer formats (named after the file)
 from .formats import SINGLE_LAYER_SUFFIXES, VECTOR_SUFFIXES
-from .safety import readonly_gdal_path, stat_input
-from .records import refuse_undecoded
+from .safety import ReadonlySqlite, is_sqlite, readonly_gdal_path, stat_input
+from .records import geometry_type_names, gpkg_blobs, refuse_undecoded
 from .shapefile import check_shapefile
 
 CURVE_TYPES = ("Curve", "Circular", "Compound", "Surface")
@@ -56,6 +57,7 @@ class LayerRef:
     closed_shapes: int | None = None  # areas the CAD layer draws (shown when no role matches)
     file_note: tuple[str, str] | None = None  # (zh, en) how the file's name was decoded (zip members)
     null_records: frozenset | None = None  # a Shapefile's null-shape records: the only ones read as no geometry
+    sqlite_file: str | None = None  # an SQLite dataset on disk (GeoPackage): its blobs are read with sqlite3 too
 
 
 @dataclass
@@ -105,7 +107,7 @@ class _Folder:
         self.main = main  # a single-file submission: only this member is a layer source
         try:
             files = [c for c in root.rglob("*") if c.is_file()] if only is None else \
-                    [c for c in root.iterdir() if c.is_file() and only(c.name)]
+                    [c for c in root.iterdir() if only(c.name) and c.is_file()]  # names first: no stat of every neighbour
             self.sizes = {c.relative_to(root).as_posix(): c.stat().st_size for c in files}
         except OSError as exc:
             raise InputError(f"cannot be listed ({exc.strerror or exc})", root) from None
@@ -125,6 +127,9 @@ class _Folder:
 
     def shown(self, name: str) -> str:
         return str(self.root / name)
+
+    def sqlite_file(self, name: str) -> str | None:
+        return str(self.root / name) if is_sqlite(self.root / name) else None
 
 
 def _container_layers(box, encoding_option: str | None, cad_settings) -> list[LayerRef]:
@@ -153,7 +158,9 @@ def _container_layers(box, encoding_option: str | None, cad_settings) -> list[La
                 raise InputError("is zipped with its write-ahead log or rollback journal, so the file alone "
                                  "is not its latest state; checkpoint it (close it in QGIS) and zip it again",
                                  shown)
-            refs.extend(_dataset_layers(box.gdal_path(name), shown, single_name=suffix in SINGLE_LAYER_SUFFIXES))
+            sqlite = box.sqlite_file(name) if isinstance(box, _Folder) else None  # a zip member is GDAL's alone
+            refs.extend(replace(r, sqlite_file=sqlite)
+                        for r in _dataset_layers(box.gdal_path(name), shown, single_name=suffix in SINGLE_LAYER_SUFFIXES))
     noted = getattr(box, "name_note", lambda n: None)
     refs = [replace(r, file_note=noted(_member_of(box, r))) if noted(_member_of(box, r)) else r for r in refs]
     for gdb in gdbs:
@@ -205,8 +212,12 @@ def read_layer(ref: LayerRef, *, bbox=None) -> gpd.GeoDataFrame:
     return load_layer(ref, bbox=bbox).frame
 
 
-def load_layer(ref: LayerRef, *, bbox=None) -> LoadedLayer:
-    """Read one layer, with notes on what was assumed or dropped while reading."""
+def load_layer(ref: LayerRef, *, bbox=None, sqlite: ReadonlySqlite | None = None) -> LoadedLayer:
+    """Read one layer, with notes on what was assumed or dropped while reading. `sqlite`: the
+    submission's read-only SQLite connections, shared by its layers (else opened for this one)."""
+    if sqlite is None:
+        with ReadonlySqlite() as own:
+            return load_layer(ref, bbox=bbox, sqlite=own)
     notes: list[dict] = []
     issues: dict = {}
     try:
@@ -216,11 +227,13 @@ def load_layer(ref: LayerRef, *, bbox=None) -> LoadedLayer:
                 frame, cad_notes, issues = cad_layers.load(ref.gdal_path, ref.file, ref.encoding.codec if ref.encoding
                                                            else None, ref.cad_layer, ref.cad or cad_layers.settings())
                 notes.extend(_note(ref, zh, en) for zh, en in cad_notes)
+                curves = []
             else:
                 frame, issues = _read_checked(ref, bbox)
+                blobs = gpkg_blobs(ref, sqlite)
                 if bbox is None:
-                    refuse_undecoded(ref, frame)
-            curves = _curve_types(ref)
+                    refuse_undecoded(ref, frame, blobs)
+                curves = _curve_types(ref, blobs)
     except (DataSourceError, DataLayerError, OSError, ValueError, GEOSException) as exc:
         raise InputError(f"layer '{ref.name}' cannot be read ({first_line(exc)})", ref.file) from None
     if any("Measured (M)" in str(w.message) for w in caught):
@@ -228,7 +241,8 @@ def load_layer(ref: LayerRef, *, bbox=None) -> LoadedLayer:
     for text in dict.fromkeys(_gdal_notice(w) for w in caught):  # GDAL's other notices, once each
         if text:
             notes.append(_note(ref, f"GDAL 读取提示：{text}", f"GDAL notice while reading: {text}"))
-    if ref.cad_layer is None and frame.geometry.has_z.any():  # CAD layers say so themselves
+    geoms = frame.geometry.values
+    if ref.cad_layer is None and geoms.has_z.any():  # CAD layers say so themselves
         notes.append(_note(ref, "Z 值（高程）已舍弃，按平面计算面积",
                            "Z values were dropped; areas are planimetric"))
     if curves:
@@ -236,7 +250,7 @@ def load_layer(ref: LayerRef, *, bbox=None) -> LoadedLayer:
                                 f"每整圈面积误差约 0.02 平方米）",
                            f"curved geometries ({', '.join(curves)}) were linearised (chords of at most "
                            f"{ARC_MAX_CHORD_M:g} m: about 0.02 m² of area per full turn of arc)"))
-    if (frame.geometry.geom_type == "GeometryCollection").any():
+    if (shapely.get_type_id(geoms) == shapely.GeometryType.GEOMETRYCOLLECTION).any():
         notes.append(_note(ref, "几何集合仅保留其中的面", "geometry collections were reduced to their polygons"))
     if ref.encoding is not None and ref.encoding.source != "ascii":
         what_zh, what_en = ("图纸文字（图层名）", "drawing text (layer names)") if ref.cad_layer else ("属性文字", "attribute text")
@@ -277,16 +291,20 @@ def _read(ref: LayerRef, bbox, on_invalid: str) -> gpd.GeoDataFrame:
         return _redecode(gdf, codec)
 
 
-def _curve_types(ref: LayerRef) -> list[str]:
+def _curve_types(ref: LayerRef, blobs: dict[int, bytes] | None) -> list[str]:
     """Curve geometry types a layer holds: pyogrio linearises them and reports linear types,
-    even as the layer's declared type, so ask GDAL per feature (OGR SQL works with every driver)."""
-    if ref.cad_layer is not None or ref.layer is None:
+    even as the layer's declared type. A GeoPackage's blobs say it (the WKB type); other
+    formats are asked per feature (OGR SQL works with every driver)."""
+    if blobs is not None:
+        names = geometry_type_names(blobs)
+    elif ref.layer is None:
         return []
-    layer = str(ref.layer).replace('"', '""')
-    with _quiet():
-        kinds = pyogrio.read_dataframe(ref.gdal_path, sql=f'SELECT OGR_GEOMETRY FROM "{layer}"',
-                                       sql_dialect="OGRSQL", read_geometry=False)
-    names = {str(k) for k in kinds.iloc[:, 0].dropna().unique()} if len(kinds.columns) else set()
+    else:
+        layer = str(ref.layer).replace('"', '""')
+        with _quiet():
+            kinds = pyogrio.read_dataframe(ref.gdal_path, sql=f'SELECT OGR_GEOMETRY FROM "{layer}"',
+                                           sql_dialect="OGRSQL", read_geometry=False)
+        names = {str(k) for k in kinds.iloc[:, 0].dropna().unique()} if len(kinds.columns) else set()
     return sorted(n for n in names if any(t.upper() in n for t in CURVE_TYPES))
 
 

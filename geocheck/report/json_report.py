@@ -9,8 +9,9 @@ import uuid
 from ..findings import Report
 
 
-def to_json(report: Report) -> str:
-    """report.json: indented, with each GeoJSON geometry on one line.
+def to_json(report: Report | dict) -> str:
+    """report.json, from a Report or the dict its to_dict() made (a batch makes it once, for the
+    file and the summary row): indented, with each GeoJSON geometry on one line.
 
     Python's indenting encoder is pure Python; walking every coordinate of the findings'
     geometries with it was most of the time of writing a report. Geometries are encoded by the
@@ -29,6 +30,7 @@ def to_json(report: Report) -> str:
         geometries.append(json.dumps(geometry, ensure_ascii=False))
         return f"{token}{len(geometries) - 1}"
 
-    text = json.dumps(lift(report.to_dict()), ensure_ascii=False, indent=2)
+    data = report if isinstance(report, dict) else report.to_dict()
+    text = json.dumps(lift(data), ensure_ascii=False, indent=2)
     text = re.sub(f'"{token}(\\d+)"', lambda m: geometries[int(m[1])], text)
     return text + "\n"
