@@ -226,8 +226,8 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
             )
     raw = read_capped(path, error=ProfileError)  # no FIFO, device or huge file
     data, problem = _validated(raw, _schema_key())
-    if problem is not None:
-        raise ProfileError(problem, path)
+    if problem is not None or data is None:
+        raise ProfileError(problem or "empty profile", path)
     data = copy.deepcopy(data)  # the cached parse stays untouched (a caller may edit its Profile's rules)
     return Profile(
         name=data["name"], title_zh=data["title_zh"], title_en=data["title_en"], source=data["source"],

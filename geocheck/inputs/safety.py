@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sqlite3
 import stat
 import struct
 import warnings
@@ -117,7 +118,7 @@ class ReadonlySqlite:
     closed together: a GeoPackage's schema is parsed once, not once per layer read."""
 
     def __init__(self):
-        self._connections: dict[str, object] = {}
+        self._connections: dict[str, sqlite3.Connection] = {}
 
     def connection(self, path):
         key = str(path)
