@@ -23,6 +23,7 @@ from shapely.errors import GEOSException
 from . import cad, cad_layers, encoding
 from .archive import Archive
 from ..errors import InputError, first_line
+from ..gdal_config import NO_SIDE_FILES, thread_config
 # Files looked for inside a submission folder or zip; one-layer formats (named after the file)
 from .formats import SINGLE_LAYER_SUFFIXES, VECTOR_SUFFIXES
 from .safety import readonly_gdal_path, stat_input
@@ -30,9 +31,6 @@ from .records import refuse_undecoded
 from .shapefile import check_shapefile
 
 CURVE_TYPES = ("Curve", "Circular", "Compound", "Surface")
-
-# GDAL must never rebuild a missing .shx next to the input (it writes the file in place).
-pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": "NO"})
 
 # Curved geometries GDAL reads become chords of at most ARC_MAX_CHORD_M: the area lost is
 # θ·c²/12 for θ radians of arc, 0.02 m² per full turn at any radius, far below the 1 m²
@@ -53,6 +51,7 @@ class LayerRef:
     encoding: encoding.Encoding | None = None  # text encoding of a Shapefile's DBF or a DXF
     cad_layer: str | None = None  # the CAD layer of a DXF/DWG drawing this ref stands for
     cad: cad_layers.CadSettings | None = None  # how that drawing's line work becomes areas
+    drawing: cad_layers.ParsedDrawing | None = field(default=None, compare=False, repr=False)  # parsed once, when listed
     closed_shapes: int | None = None  # areas the CAD layer draws (shown when no role matches)
     file_note: tuple[str, str] | None = None  # (zh, en) how the file's name was decoded (zip members)
     null_records: frozenset | None = None  # a Shapefile's null-shape records: the only ones read as no geometry
@@ -72,7 +71,6 @@ def list_layers(path: str | os.PathLike, *, encoding_option: str | None = None,
     `encoding_option` (a Python codec) overrides the text encoding of Shapefiles and DXFs;
     `cad_settings` says how CAD line work becomes areas (default: rules/cad.json).
     """
-    cad_layers.clear_cache()  # the drawing cache serves one submission's listing and loading only
     cad_settings = cad_settings or cad_layers.settings()
     p = Path(path)
     st = stat_input(p, allow_dir=True)  # a FIFO, device or socket is refused before any open
@@ -176,9 +174,11 @@ def _dbf_encoding(box, stem: str, data: bytes, layout, option: str | None) -> en
 def _cad_layers(box, name: str, shown: str, option: str | None, settings) -> list[LayerRef]:
     data = box.read(name)
     enc = cad_layers.text_encoding(data, name, option)
-    ref = LayerRef(PurePosixPath(name).stem, box.gdal_path(name), None, shown, enc, cad=settings)
+    gdal_path = box.gdal_path(name)
+    parsed = cad_layers.parse(gdal_path, shown, enc.codec if enc is not None else None, settings.max_sagitta_m, data)
+    ref = LayerRef(PurePosixPath(name).stem, gdal_path, None, shown, enc, cad=settings, drawing=parsed)
     return [replace(ref, name=layer, cad_layer=layer, closed_shapes=n)
-            for layer, n in cad_layers.offered(ref.gdal_path, shown, data, enc, settings)]
+            for layer, n in cad_layers.offered(parsed, shown, settings)]
 
 
 def _dataset_layers(gdal_path: str, shown, *, single_name: bool) -> list[LayerRef]:
@@ -213,8 +213,8 @@ def load_layer(ref: LayerRef, *, bbox=None) -> LoadedLayer:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if ref.cad_layer is not None:
-                frame, cad_notes, issues = cad_layers.load(ref.gdal_path, ref.file, ref.encoding.codec if ref.encoding
-                                                           else None, ref.cad_layer, ref.cad or cad_layers.settings())
+                frame, cad_notes, issues = cad_layers.load(ref.drawing, ref.file, ref.cad_layer,
+                                                           ref.cad or cad_layers.settings())
                 notes.extend(_note(ref, zh, en) for zh, en in cad_notes)
             else:
                 frame, issues = _read_checked(ref, bbox)
@@ -267,12 +267,12 @@ def _read(ref: LayerRef, bbox, on_invalid: str) -> gpd.GeoDataFrame:
     codec = ref.encoding.codec if ref.encoding is not None else None
     kwargs = dict(layer=ref.layer, fid_as_index=True, bbox=bbox, on_invalid=on_invalid)
     try:
-        with _gdal_config(**ARC_LINEARISATION), _quiet():
+        with thread_config(ARC_LINEARISATION), _quiet():
             return pyogrio.read_dataframe(ref.gdal_path, encoding=codec, **kwargs)
     except UnicodeDecodeError:
         # DBF field names are cut at 10 bytes, often in the middle of a Chinese character.
         # Read the raw bytes (latin-1 maps them one to one) and decode leniently.
-        with _gdal_config(**ARC_LINEARISATION), _quiet():
+        with thread_config(ARC_LINEARISATION), _quiet():
             gdf = pyogrio.read_dataframe(ref.gdal_path, encoding="latin1", **kwargs)
         return _redecode(gdf, codec)
 
@@ -315,26 +315,11 @@ def _redecode(gdf: gpd.GeoDataFrame, codec: str | None) -> gpd.GeoDataFrame:
 
 
 @contextmanager
-def _gdal_config(**options):
-    """GDAL config options for the duration of one read."""
-    old = {k: pyogrio.get_gdal_config_option(k) for k in options}
-    pyogrio.set_gdal_config_options(options)
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options(old)
-
-
-# Nothing may be written next to an input: no .aux.xml (PAM) and no .properties (gzip index).
-_NO_SIDE_FILES = {"GDAL_PAM_ENABLED": "NO", "CPL_VSIL_GZIP_WRITE_PROPERTIES": "NO"}
-
-
-@contextmanager
 def _quiet(listing: bool = False):
     """GDAL's notices about the input reach the user as notes or errors, not as warnings: a
     read records them (load_layer turns them into notes); a listing drops them, the read of
     the same layer reports them again."""
-    with warnings.catch_warnings(), _gdal_config(**_NO_SIDE_FILES):
+    with warnings.catch_warnings(), thread_config(NO_SIDE_FILES):
         warnings.filterwarnings("ignore", message="Could not decode error message")
         # GDAL retrying a WAL-mode GeoPackage through the read-only view with IMMUTABLE=YES
         # (inputs_safety.readonly_gdal_path): expected, and not about the data
