@@ -225,7 +225,7 @@ def worker_geocheck(args) -> dict:
             ctx = ReferenceContext(refs, sub)
             ov = ctx.overlaps("ecological_red_line", "boundary")
             times.append(time.perf_counter() - t)
-            reads.append(refs.sources[0].last_read)
+            reads.append(ctx.candidates("ecological_red_line")[0].read)  # already read: no second read
             areas[Path(town).stem] = {str(o.reference_id): o.area_m2 for o in ov}
             t = time.perf_counter()
             report = geocheck.check(town, profile=args.profile, references=refs)
