@@ -1,4 +1,4 @@
-"""GDAL configuration options for one read or write, in the calling thread only.
+"""GDAL per thread: configuration options for one read or write, and the notices it raises.
 
 GDAL reads its configuration options (OGR_ARC_STEPSIZE, GDAL_PAM_ENABLED …) first from the
 calling thread's own table, then from the process-wide one. pyogrio only offers the process-wide
@@ -12,9 +12,11 @@ writes through pyogrio run in the calling thread, so they see exactly these opti
 from __future__ import annotations
 
 import ctypes
+import threading
+import warnings
 from contextlib import contextmanager
 from functools import cache
-from typing import Iterator
+from typing import Callable, Iterator
 
 
 @cache
@@ -49,3 +51,59 @@ def thread_config(options: dict[str, str]) -> Iterator[None]:
 # Nothing may be written next to an input: no .aux.xml (PAM), no .properties (gzip index), and no
 # rebuilt .shx (GDAL would write a missing one in place).
 NO_SIDE_FILES = {"GDAL_PAM_ENABLED": "NO", "CPL_VSIL_GZIP_WRITE_PROPERTIES": "NO", "SHAPE_RESTORE_SHX": "NO"}
+
+
+# --- GDAL's notices -----------------------------------------------------------------------------
+# pyogrio hands GDAL's notices to Python as warnings, and Python's warnings (before 3.14) are
+# process-wide: catch_warnings in one thread records, or ignores, every other thread's warnings
+# too (under a Dask worker's threads, one town's "M values were dropped" note landed in another
+# town's report). So two settings are made once, here at import, and never changed: pyogrio's
+# warnings are always shown (Python's once-per-place default would hide a second town's identical
+# notice), and every warning passes through `_route`, which gives it to the thread that raised it
+# when that thread is collecting. `_showwarnmsg` is the one step of Python's warnings that
+# catch_warnings (pytest's too) leaves in place; warnings of a thread that is not collecting go
+# on to it unchanged.
+warnings.filterwarnings("always", module=r"pyogrio(\.|$)")
+_thread = threading.local()
+_show_as_usual = warnings._showwarnmsg
+
+
+def _route(msg: warnings.WarningMessage) -> None:
+    sink = getattr(_thread, "sink", None)
+    if sink is None:
+        _show_as_usual(msg)
+    else:
+        sink.append(msg)
+
+
+warnings._showwarnmsg = _route
+
+
+@contextmanager
+def _collecting() -> Iterator[list[warnings.WarningMessage]]:
+    outer = getattr(_thread, "sink", None)
+    _thread.sink = caught = []
+    try:
+        yield caught
+    finally:
+        _thread.sink = outer
+
+
+@contextmanager
+def collected_warnings() -> Iterator[list[warnings.WarningMessage]]:
+    """The warnings this thread raises inside the block, in the list it yields (and nowhere else)."""
+    with _collecting() as caught:
+        yield caught
+
+
+@contextmanager
+def ignored_warnings(drop: Callable[[warnings.WarningMessage], bool]) -> Iterator[None]:
+    """This thread's warnings inside the block that `drop` picks are dropped; the others go on, at
+    the end of the block, to the thread's enclosing collection or to Python's usual handling."""
+    try:
+        with _collecting() as caught:
+            yield
+    finally:
+        for msg in caught:  # now routed as if raised outside the block
+            if not drop(msg):
+                _route(msg)

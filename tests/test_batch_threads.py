@@ -1,7 +1,7 @@
 """A Dask worker running four checks at once in threads writes what a serial run writes.
 
-Eight varied submissions (GeoPackages in two CRSs, Shapefile folders in UTF-8 and GBK, a zip,
-a DXF drawing, a broken file) against file references of every backend that reads files: a
+Nine varied submissions (GeoPackages in two CRSs, one with M values, Shapefile folders in UTF-8
+and GBK, a zip, a DXF drawing, a broken file) against file references of every backend that reads files: a
 CAD drawing (red line), a raster mask (farmland), a GeoPackage (development boundary) and a
 GBK Shapefile without .cpg (heritage points). The threads share the worker's RunContext, so
 they read the same opened reference sources at the same time, each with its own GDAL options.
@@ -10,6 +10,7 @@ they read the same opened reference sources at the same time, each with its own 
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import cad_corpus
 from geocheck import batch
 from geocheck.references import split_source
 from lenient_profiles import references_optional
+from messy_corpus import zm_boundary
 from towns import X0, Y0, english, frame, rect, variant, write_gpkg, write_shapefiles
 
 LENIENT = references_optional("zhejiang-2015")
@@ -64,6 +66,8 @@ def write_round(root: Path) -> None:
     write_shapefiles(root / "f_gbk", variant("ok"), encoding="GBK")
     (root / "g_broken.gpkg").write_text("not a geopackage", encoding="utf-8")
     write_gpkg(root / "h_lonlat.gpkg", {k: v.to_crs("EPSG:4490") for k, v in variant("split").items()})
+    (root.parent / "zm").mkdir()
+    shutil.copy(zm_boundary(root.parent / "zm"), root / "i_zm.gpkg")  # read with a notice: M values dropped
 
 
 def test_threaded_dask_worker_writes_what_a_serial_run_writes(tmp_path):
@@ -71,7 +75,7 @@ def test_threaded_dask_worker_writes_what_a_serial_run_writes(tmp_path):
     options = batch.CheckOptions(profile=LENIENT, assume_crs="EPSG:4549", references=write_references(tmp_path / "refs"),
                                  formats=("json",), findings=True)
     jobs = batch.discover(tmp_path / "round")
-    assert len(jobs) == 8
+    assert len(jobs) == 9
     serial = batch.run_batch(jobs, tmp_path / "serial", options, workers=1)
     with LocalCluster(n_workers=1, threads_per_worker=4, processes=True, dashboard_address=None,
                       host="127.0.0.1") as cluster:
@@ -87,6 +91,8 @@ def test_threaded_dask_worker_writes_what_a_serial_run_writes(tmp_path):
         "CAD", "GTiff mask", "GPKG", "ESRI Shapefile"}
     overlapped = {o["reference_kind"] for rep in checked for o in rep["measurements"]["overlaps"] if o["area_m2"] > 0}
     assert overlapped == {"ecological_red_line", "basic_farmland", "urban_development_boundary", "heritage_points"}
+    m_notes = {name for name, rep in reports.items() for n in rep.get("notes", []) if "M (measure) values" in n["en"]}
+    assert m_notes == {"i_zm"}  # GDAL's notice lands in the report of the town whose read raised it
 
     assert [o.name for o in threaded.outcomes] == [o.name for o in serial.outcomes]
     for name in ("summary.csv", *(f"{j.name}/report.json" for j in jobs)):

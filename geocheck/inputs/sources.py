@@ -23,7 +23,7 @@ from shapely.errors import GEOSException
 from . import cad, cad_layers, encoding
 from .archive import Archive
 from ..errors import InputError, first_line
-from ..gdal_config import NO_SIDE_FILES, thread_config
+from ..gdal_config import NO_SIDE_FILES, collected_warnings, ignored_warnings, thread_config
 # Files looked for inside a submission folder or zip; one-layer formats (named after the file)
 from .formats import SINGLE_LAYER_SUFFIXES, VECTOR_SUFFIXES
 from .safety import readonly_gdal_path, stat_input
@@ -210,8 +210,7 @@ def load_layer(ref: LayerRef, *, bbox=None) -> LoadedLayer:
     notes: list[dict] = []
     issues: dict = {}
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with collected_warnings() as caught:  # this thread's warnings only (a Dask worker runs several reads)
             if ref.cad_layer is not None:
                 frame, cad_notes, issues = cad_layers.load(ref.drawing, ref.file, ref.cad_layer,
                                                            ref.cad or cad_layers.settings())
@@ -318,14 +317,14 @@ def _redecode(gdf: gpd.GeoDataFrame, codec: str | None) -> gpd.GeoDataFrame:
 def _quiet(listing: bool = False):
     """GDAL's notices about the input reach the user as notes or errors, not as warnings: a
     read records them (load_layer turns them into notes); a listing drops them, the read of
-    the same layer reports them again."""
-    with warnings.catch_warnings(), thread_config(NO_SIDE_FILES):
-        warnings.filterwarnings("ignore", message="Could not decode error message")
-        # GDAL retrying a WAL-mode GeoPackage through the read-only view with IMMUTABLE=YES
-        # (inputs_safety.readonly_gdal_path): expected, and not about the data
-        warnings.filterwarnings("ignore", message=".*WAL-enabled database")
-        if listing:
-            warnings.simplefilter("ignore")
+    the same layer reports them again. Dropped either way: undecodable message text, and GDAL
+    retrying a WAL-mode GeoPackage through the read-only view with IMMUTABLE=YES
+    (inputs_safety.readonly_gdal_path), which is expected and not about the data."""
+    def noise(w: warnings.WarningMessage) -> bool:
+        text = str(w.message)
+        return listing or text.startswith("Could not decode error message") or "WAL-enabled database" in text
+
+    with ignored_warnings(noise), thread_config(NO_SIDE_FILES):
         yield
 
 
