@@ -119,11 +119,11 @@ class VectorReference(ReferenceSource):
         from pyogrio.errors import DataLayerError, DataSourceError
 
         columns = [f for f in dict.fromkeys((self.id_f, self.name_f, self.level_f)) if f]
-        try:
-            with quiet_gdal(), thread_config(READ_OPTIONS):
+        try:  # GDAL's notices (M values dropped …) are about the reference, not the town: not noted
+            with quiet_gdal(listing=True), thread_config(READ_OPTIONS):
                 _, got, wkb, values = pyogrio.raw.read(
                     self.path, layer=self.layer, encoding=self.codec, columns=columns, return_fids=True,
-                    **({"fids": fids} if fids is not None else {"bbox": tuple(float(v) for v in box)}))
+                    force_2d=True, **({"fids": fids} if fids is not None else {"bbox": tuple(float(v) for v in box)}))
         except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
             raise InputError(f"cannot be read ({first_line(exc)})", self.label) from None
         geoms = shapely.from_wkb(wkb, on_invalid="fix")
@@ -158,7 +158,7 @@ class VectorReference(ReferenceSource):
                 (bad if wkb is None else curved).append(i)
                 continue
             try:
-                geoms[i] = shapely.from_wkb(wkb, on_invalid="fix")
+                geoms[i] = shapely.force_2d(shapely.from_wkb(wkb, on_invalid="fix"))
             except shapely.errors.GEOSException:
                 bad.append(i)
         if curved:  # GDAL linearises what GEOS cannot read
