@@ -14,7 +14,7 @@ process timed from start to exit (its peak RSS from wait4):
   check json      geocheck check TOWN --reference … -f json -o report.json
   check html      geocheck check TOWN --reference … -f html -o report.html
   check docx      geocheck check TOWN --reference … -f docx -o opinion.docx   (for reference)
-  batch json      run_batch(…, CheckOptions(formats=("json",), findings=False)), one worker
+  batch json      run_batch(…, CheckOptions(), ReportOptions(formats=(), findings=False)), one worker
   batch default   geocheck batch ROUND -o OUT -j 1 --reference …  (report.json, report.html
                   and findings.gpkg per town: the command's default outputs)
 
@@ -136,11 +136,12 @@ def main() -> None:
         measure("check html", lambda i: [*base, "-f", "html", "-o", str(tmp / f"r{i}.html")], args.repeats, tmp, results)
         measure("check docx", lambda i: [*base, "-f", "docx", "-o", str(tmp / f"r{i}.docx")], args.repeats, tmp, results)
         print(f"batch of {args.towns} towns, whole process:")
-        json_only = ("from geocheck.batch import discover, run_batch, CheckOptions; "
+        json_only = ("from geocheck.batch import discover, run_batch; "
+                     "from geocheck.options import CheckOptions, ReportOptions; "
                      "from geocheck.references import parse_reference; import sys; "
                      "run_batch(discover(sys.argv[1]), sys.argv[2], CheckOptions(profile='zhejiang-2015', "
-                     "references=tuple(parse_reference(s) for s in sys.argv[3:]), formats=('json',), "
-                     "findings=False), workers=1)")
+                     "references=tuple(parse_reference(s) for s in sys.argv[3:])), "
+                     "ReportOptions(formats=(), findings=False), workers=1)")
         measure("batch json", lambda i: [sys.executable, "-c", json_only, str(rnd), str(tmp / f"bj{i}"), *specs],
                 1, tmp, results)
         measure("batch default", lambda i: [geocheck, "batch", str(rnd), "-o", str(tmp / f"bd{i}"), "-j", "1",

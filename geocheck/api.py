@@ -15,11 +15,11 @@ from pyproj import CRS
 from . import __version__
 from . import crs as crs_mod
 from .inputs.cad_layers import settings as cad_settings
-from .checks import REGISTRY, run_rule
+from .checks import REGISTRY, Quantity, run_rule
 from .findings import Report
-from .measure import contiguity, coverage_pct
-from .parcels import measure_parcels
+from .measure import Measurements, measure
 from .inputs.encoding import parse_option as parse_encoding
+from .options import CheckOptions
 from .errors import CRSError
 from .profile import Profile, check_town_type, load_profile
 from .provenance import file_digests
@@ -30,30 +30,18 @@ from .submission import Submission, open_submission
 CONTEXT_MARGIN_M = 300.0  # reference features drawn around the town on report maps
 
 
-def check(
-    path: str | Path,
-    *,
-    profile: str | Path | Profile | None = None,
-    roles: dict[str, str | None] | None = None,
-    crs: str | CRS | None = None,
-    assume_crs: str | CRS | None = None,
-    references=None,
-    encoding: str | None = None,
-    town_type: str | None = None,
-    allow_crs_distortion: bool = False,
-    config=None,
-    fields: dict[str, str] | None = None,
-    snap_tolerance: float | None = None,
-) -> Report:
+def check(path: str | Path, options: CheckOptions | None = None, **kwargs) -> Report:
     """Check one submission against a profile.
 
-    Parameters
-    ----------
+    Options come as a geocheck.options.CheckOptions, as keyword arguments of the same names, or
+    both (the keywords replace the object's values):
+
     path : a GeoPackage, a folder or .zip of Shapefiles, or another OGR dataset.
-    profile : a bundled profile name (``geocheck rules --list``), a path to a profile file,
+    profile : a bundled profile name (``geocheck profiles``), a path to a profile file,
         or a loaded Profile; default ``generic``.
     roles : explicit layer names per role (``{"boundary": "规划红线"}``); others are found by name.
-    crs : metric CRS to measure in; default the CGCS2000 3° GK zone of the town.
+    crs : metric CRS to measure in (EPSG:XXXX, WKT, PROJ string or pyproj.CRS); default the
+        CGCS2000 3° GK zone of the town.
     assume_crs : CRS for layers that carry none (a missing .prj).
     references : reference layers for the GC4xx rules: an opened geocheck.references.ReferenceSet
         (reused across submissions, not closed here), or 'KIND=SOURCE[:LAYER]' strings /
@@ -72,6 +60,10 @@ def check(
 
     Raises geocheck.errors.GeocheckError (InputError, ProfileError …) when it cannot check.
     """
+    opts = CheckOptions.of(options, **kwargs)
+    profile, roles, fields, references = opts.profile, dict(opts.roles), dict(opts.fields), opts.references
+    crs, assume_crs, encoding, snap_tolerance = opts.crs, opts.assume_crs, opts.encoding, opts.snap_tolerance
+    town_type, allow_crs_distortion, config = opts.town_type, opts.allow_crs_distortion, opts.config
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     town_type = check_town_type(town_type)
     target = _as_crs(crs, "--crs")
@@ -88,16 +80,14 @@ def check(
                               encoding=parse_encoding(encoding) if encoding else None, cad_settings=cad)
         distortion_notes = check_distortion(sub, prof, allow_crs_distortion)
         refs = ReferenceContext(refset, sub)
-        sub.parcels = _measure_parcels(sub, prof, fields)
-        results = [run_rule(REGISTRY[code], settings, sub, prof, refs, town_type)
-                   for code, settings in prof.rules.items()]
-        overlaps = refs.measure()
+        rules = [(REGISTRY[code], settings) for code, settings in prof.rules.items()]
+        measured = measure(sub, prof, refs, rules, fields=fields, town_type=town_type)
+        results = [run_rule(rule, settings, sub, prof, measured, refs, town_type) for rule, settings in rules]
         context = refs.context(CONTEXT_MARGIN_M)
     finally:
         if owned:
             refset.close()
-    notes = list(sub.notes) + distortion_notes + refs.notes + exemption_notes(results)
-    notes += sub.parcels.notes if sub.parcels else []
+    notes = list(sub.notes) + distortion_notes + refs.notes + measured.notes + exemption_notes(results)
     if any(l is not None and l.features["invalid_reason"].notna().any() for l in sub.roles.values()):
         notes.append({"zh": "部分要素几何无效，已用 make_valid 修复后计算面积",
                       "en": "some features were invalid and were repaired with make_valid before measuring"})
@@ -115,8 +105,7 @@ def check(
         },
         target_crs=crs_mod.describe(sub.target_crs, sub.crs_chosen_by),
         profile=prof.describe(),
-        measurements=measurements(sub, prof) | {"overlaps": overlaps,
-                                                 "parcels": sub.parcels.summary() if sub.parcels else None},
+        measurements=measurements(measured, prof),
         checks=results,
         notes=notes,
         # role unions (not the parcels: their union is the planned area again; the findings draw
@@ -161,45 +150,37 @@ def exemption_notes(results) -> list[dict]:
     return out
 
 
-def measurements(sub: Submission, prof: Profile) -> dict:
-    """The headline numbers, whatever rules the profile runs (null where a role is missing)."""
+def measurements(measured: Measurements, prof: Profile) -> dict:
+    """The report's headline numbers, read from the measure stage (null where a role is missing)."""
 
     def area(role, geodesic=False):
-        layer = sub.roles[role]
-        if layer is None:
+        a = measured.areas.get(role)
+        if a is None:
             return None
-        return layer.geodesic_area_m2 if geodesic else layer.area_m2
+        return a.geodesic_m2 if geodesic else a.area_m2
 
-    # Count construction parts with the profile's own gap tolerance when it has one.
+    boundary = measured.get(Quantity.parts("boundary"))
+    construction = measured.get(Quantity.parts("construction"))
+    uncovered = measured.get(Quantity.outside("core", cover="urban_design"))
+    parcels = measured.get(Quantity.parcels())
+    # Construction groups are counted with the profile's own gap tolerance when it has one.
     tol = float(prof.rules.get("GC302", {}).get("gap_tolerance_m", 0.0))
-    construction = sub.geometry("construction")
-    boundary = sub.geometry("boundary")
-    core, design = sub.geometry("core"), sub.geometry("urban_design")
-    out = {
+    return {
         "planned_area_m2": area("boundary"),
         "planned_area_geodesic_m2": area("boundary", True),
-        "planned_parts": contiguity(boundary, 0).parts if boundary is not None else None,
+        "planned_parts": boundary.count if boundary is not None else None,
         "construction_area_m2": area("construction"),
         "construction_area_geodesic_m2": area("construction", True),
-        "construction_parts": contiguity(construction, 0).parts if construction is not None else None,
-        "construction_groups": contiguity(construction, tol).groups if construction is not None else None,
+        "construction_parts": construction.count if construction is not None else None,
+        "construction_groups": construction.groups(tol) if construction is not None else None,
         "core_area_m2": area("core"),
         "core_area_geodesic_m2": area("core", True),
         "urban_design_area_m2": area("urban_design"),
         "urban_design_area_geodesic_m2": area("urban_design", True),
-        "urban_design_coverage_pct": (coverage_pct(core, design)[0]
-                                      if core is not None and design is not None else None),
+        "urban_design_coverage_pct": uncovered.covered_pct if uncovered is not None else None,
+        "overlaps": [o.to_dict() for o in measured.reference_overlaps()],
+        "parcels": parcels.summary() if parcels is not None else None,
     }
-    return out
-
-
-def _measure_parcels(sub: Submission, prof: Profile, fields: dict | None):
-    """Measure the parcel layer once for all GC6xx rules (None without one or without [landuse])."""
-    layer = sub.roles.get("parcels")
-    if layer is None or prof.landuse is None:
-        return None
-    return measure_parcels(layer, prof.landuse, fields, boundary=sub.geometry("boundary"),
-                           construction_zone=sub.geometry("construction"), source=str(sub.path))
 
 
 def _as_crs(value, what) -> CRS | None:

@@ -93,7 +93,7 @@ def discover_config(explicit: Path | None = None, submissions=(), start: Path | 
     ignored: list[Path] = []
     for folder in (here, *here.parents):
         found = _config_in(folder)
-        if found is None:
+        if found is None or found.path is None:  # a found config always has its path
             continue
         if any(folder == d or d in folder.parents for d in inside):
             ignored.append(found.path)

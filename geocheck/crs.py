@@ -68,19 +68,33 @@ def require_metric(crs: CRS, *, what: str = "--crs") -> CRS:
 
 
 def crs_label(crs: CRS | None) -> str:
-    """'EPSG:4549 (CGCS2000 / 3-degree Gauss-Kruger CM 120E)' or the CRS name."""
+    """'EPSG:4549 (CGCS2000 / 3-degree Gauss-Kruger CM 120E)', else the CRS's name, else (a PROJ
+    string names none) the definition it was given as."""
     if crs is None:
         return "none"
     epsg = crs.to_epsg(min_confidence=90)
-    return f"EPSG:{epsg} ({crs.name})" if epsg else crs.name
+    if epsg:
+        return f"EPSG:{epsg} ({crs.name})"
+    return crs.name if crs.name != "unknown" else crs.to_string()
 
 
 def describe(crs: CRS, chosen_by: str | None = None) -> dict:
-    """CRS as the JSON report states it."""
-    out = {"epsg": crs.to_epsg(min_confidence=90), "name": crs.name, "label": crs_label(crs)}
+    """CRS as the JSON report states it: by EPSG code when it has one, else whole as WKT, so
+    a custom Gauss–Krüger zone reaches the findings GeoPackage (crs_of reads it back)."""
+    epsg = crs.to_epsg(min_confidence=90)
+    out = {"epsg": epsg, "name": crs.name, "label": crs_label(crs)}
+    if epsg is None:
+        out["wkt"] = crs.to_wkt()
     if chosen_by:
         out["chosen_by"] = chosen_by
     return out
+
+
+def crs_of(described: dict) -> CRS | None:
+    """The CRS a describe() dict states (None for a report that has none)."""
+    if described.get("epsg"):
+        return CRS.from_epsg(described["epsg"])
+    return CRS.from_wkt(described["wkt"]) if described.get("wkt") else None
 
 
 # --- Layers without a CRS, and coordinates that cannot be right -----------------------------
@@ -155,7 +169,7 @@ def _check_area_of_use(bounds, crs: CRS, layer: str, where: str, path) -> None:
         return
     try:
         lon0, lat0, lon1, lat1 = pyproj.Transformer.from_crs(crs, CGCS2000_GEOGRAPHIC, always_xy=True) \
-            .transform_bounds(*bounds, densify_pts=21)
+            .transform_bounds(bounds[0], bounds[1], bounds[2], bounds[3], densify_pts=21)
     except pyproj.exceptions.ProjError:
         lon0 = math.nan
     m = AREA_OF_USE_MARGIN_DEG

@@ -3,18 +3,20 @@
 The library raises these; only the CLI turns them into a one-line message and exit code 2.
 """
 
+from os import PathLike
+
 
 class GeocheckError(Exception):
     """Base class: a problem the user can fix (bad input, bad profile, bad option)."""
 
-    def __init__(self, message: str, path: str | None = None):
+    def __init__(self, message: str, path: str | PathLike | None = None):
         self.path = str(path) if path is not None else None
         self.problem = message
         super().__init__(f"{self.path}: {message}" if self.path else message)
 
 
-def first_line(exc: BaseException) -> str:
-    """The first line of a library's exception text: GDAL and PROJ messages can run long."""
+def first_line(exc: BaseException | str) -> str:
+    """The first line of a library's exception (or warning) text: GDAL and PROJ messages can run long."""
     text = str(exc).strip().splitlines()
     if not text:
         return type(exc).__name__

@@ -55,7 +55,7 @@ def repair_all(geoms) -> tuple[list[BaseGeometry], list[str | None]]:
     of valid parcels costs one GEOS call, not thousands of Python calls."""
     arr = shapely.force_2d(np.asarray(geoms, dtype=object))
     ok = shapely.is_valid(arr) & np.isin(shapely.get_type_id(arr), (3, 6))  # valid (Multi)Polygons need nothing
-    fixed, reasons = list(arr), [None] * len(arr)
+    fixed, reasons = list(arr), [None] * len(arr)  # type: list, list[str | None]
     for i in np.flatnonzero(~ok):
         fixed[i], reasons[i] = repair(arr[i])
     return fixed, reasons
@@ -102,7 +102,9 @@ class GeodesicMeter:
 
     def __init__(self, projected: CRS):
         self._to_lonlat = Transformer.from_crs(projected, CGCS2000_GEOGRAPHIC, always_xy=True)
-        self._geod: Geod = CGCS2000_GEOGRAPHIC.get_geod()
+        geod = CGCS2000_GEOGRAPHIC.get_geod()
+        assert geod is not None  # a geographic CRS always has an ellipsoid
+        self._geod: Geod = geod
 
     def area(self, geom: BaseGeometry) -> float:
         if geom is None or geom.is_empty:

@@ -1,15 +1,27 @@
-"""Measurements shared by checks and the report's `measurements` block.
+"""The measure stage: every quantity a check needs, computed once.
 
-All inputs are geometries in the submission's metric target CRS.
+api.check runs read → normalise (open_submission) → measure → judge (run_rule) → report.
+Rules declare what they need measured (register(..., measures=[Quantity …])); measure()
+computes exactly those quantities for the profile's rules, plus the report's headline numbers
+(HEADLINE, headline_overlaps), each once. Rules judge the Measurements against their profile
+parameters and the report's `measurements` block reads them (api.measurements): neither
+measures again. All geometries are in the submission's metric target CRS.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
+
+from .checks.registry import Quantity, Rule, apply_exemption
+from .geometry import polygonal
+from .parcels import measure_parcels
+from .references.overlay import Overlap, ReferenceContext, buffer_points, safe_overlay
+from .references.spec import KINDS
 
 
 LOCAL_RADIUS_FACTOR = 4.0  # see _shortest_links: how far past its nearest neighbour a part looks
@@ -33,22 +45,44 @@ class Contiguity:
     gaps: list[Gap]  # the links of a minimum spanning tree longer than the tolerance
 
 
-def contiguity(geom: BaseGeometry, gap_tolerance_m: float) -> Contiguity:
-    """Parts of a polygonal geometry and the gaps between them.
+@dataclass
+class PartLinks:
+    """A polygonal geometry's parts and the minimum spanning tree over their distances.
 
-    Joining parts closer than the tolerance is single-linkage clustering, so a minimum
-    spanning tree over part-to-part distances answers everything at once: each tree link
-    longer than the tolerance separates one more group, and the longest link is the
-    largest gap a reviewer would have to accept to call the zone contiguous.
+    Joining parts closer than a tolerance is single-linkage clustering, so the tree answers
+    every tolerance at once: each link longer than the tolerance separates one more group, and
+    the longest link is the largest gap a reviewer would have to accept to call the zone
+    contiguous. The tree is built once; any tolerance is then a count over its links.
     """
+
+    parts: list[BaseGeometry]
+    links: list[tuple[int, int, float]]  # (a, b, distance), see minimum_spanning_links
+
+    @property
+    def count(self) -> int:
+        return len(self.parts)
+
+    def groups(self, gap_tolerance_m: float) -> int:
+        return min(self.count, 1 + sum(d > gap_tolerance_m for _, _, d in self.links))
+
+    def at(self, gap_tolerance_m: float) -> Contiguity:
+        """The contiguity at one tolerance, with each gap as the shortest line between its parts."""
+        long_links = [l for l in self.links if l[2] > gap_tolerance_m]
+        gaps = [Gap(a, b, d, shapely.shortest_line(self.parts[a], self.parts[b])) for a, b, d in long_links]
+        largest = max((d for _, _, d in self.links), default=0.0)
+        return Contiguity(self.count, self.groups(gap_tolerance_m), largest, gaps)
+
+
+def part_links(geom: BaseGeometry | None) -> PartLinks:
+    """The parts of a polygonal geometry and their minimum spanning tree (none for one part)."""
     parts = [p for p in shapely.get_parts(geom) if not p.is_empty] if geom is not None else []
-    n = len(parts)
-    if n <= 1:
-        return Contiguity(n, n, 0.0, [])
-    links = minimum_spanning_links(np.array(parts, dtype=object))
-    long_links = [l for l in links if l[2] > gap_tolerance_m]
-    gaps = [Gap(a, b, d, shapely.shortest_line(parts[a], parts[b])) for a, b, d in long_links]
-    return Contiguity(n, 1 + len(long_links), max(d for _, _, d in links), gaps)
+    links = minimum_spanning_links(np.array(parts, dtype=object)) if len(parts) > 1 else []
+    return PartLinks(parts, links)
+
+
+def contiguity(geom: BaseGeometry, gap_tolerance_m: float) -> Contiguity:
+    """Parts of a polygonal geometry and the gaps between them at one tolerance."""
+    return part_links(geom).at(gap_tolerance_m)
 
 
 def minimum_spanning_links(parts: np.ndarray) -> list[tuple[int, int, float]]:
@@ -146,9 +180,135 @@ def _per_group(groups, dist, a, b) -> dict:
     return {int(groups[k]): (float(dist[k]), int(lo[k]), int(hi[k])) for k in pick}
 
 
-def coverage_pct(covered: BaseGeometry, cover: BaseGeometry) -> tuple[float, BaseGeometry]:
-    """(percent of `covered` inside `cover`, the uncovered part)."""
-    if covered is None or covered.is_empty or covered.area == 0:
-        return 0.0, covered
-    uncovered = shapely.difference(covered, cover) if cover is not None else covered
-    return 100.0 * (1.0 - uncovered.area / covered.area), uncovered
+@dataclass
+class Outside:
+    """The part of a role outside a cover (another role, or every feature of a reference kind)."""
+
+    geometry: BaseGeometry
+    area_m2: float
+    role_m2: float  # the role's dissolved area
+    by_feature: list[tuple[object, BaseGeometry]]  # (fid, its part outside) per feature sticking out
+    source: str = ""  # a reference kind's sources, as the report names them
+
+    @property
+    def pct_of_role(self) -> float:
+        return 100.0 * self.area_m2 / self.role_m2 if self.role_m2 else 0.0
+
+    @property
+    def covered_pct(self) -> float:
+        """Percent of the role inside the cover."""
+        return 100.0 * (1.0 - self.area_m2 / self.role_m2) if self.role_m2 else 0.0
+
+
+def outside(layer, cover: BaseGeometry) -> Outside:
+    """The part of a role layer outside `cover`, dissolved and per feature."""
+    rest = polygonal(safe_overlay(shapely.difference, layer.union, cover))
+    by_feature = []
+    for fid, geom in layer.features.geometry.items():
+        part = polygonal(safe_overlay(shapely.difference, geom, cover))
+        if part.area > 0:
+            by_feature.append((fid, part))
+    return Outside(rest, float(rest.area), layer.area_m2, by_feature)
+
+
+@dataclass
+class RoleArea:
+    """A role's dissolved area (measured when the layer was opened)."""
+
+    area_m2: float  # in the metric target CRS
+    geodesic_m2: float  # on the CGCS2000 ellipsoid
+
+
+@dataclass
+class Measurements:
+    """Everything measured for one check; rules and the report read it, never measure again."""
+
+    areas: dict[str, RoleArea]  # every role given
+    values: dict[Quantity, Any] = field(default_factory=dict)  # in the order measured
+    notes: list[dict] = field(default_factory=list)  # assumptions made while measuring ({zh, en})
+
+    def get(self, quantity: Quantity):
+        """The quantity's measurement, or None when it was not measured (an input is missing)."""
+        return self.values.get(quantity)
+
+    def reference_overlaps(self) -> list[Overlap]:
+        """`measurements.overlaps`: every reference overlap measured, the part outside the
+        development boundary and the assumed heritage buffers, in the order measured."""
+        out: list[Overlap] = []
+        for q, value in self.values.items():
+            if q.what == "overlaps":
+                out += value
+            elif q.what == "point_buffers":
+                out += value.overlaps
+            elif q.what == "outside" and q.kind is not None and q.role is not None:
+                out.append(Overlap(q.kind, value.source, None, None, q.role, value.geometry, value.area_m2,
+                                   value.pct_of_role, "outside"))
+        return out
+
+
+# The report's headline numbers (api.measurements), whatever rules the profile runs.
+HEADLINE = (Quantity.parts("boundary"), Quantity.parts("construction"),
+            Quantity.outside("core", cover="urban_design"), Quantity.parcels())
+
+
+def headline_overlaps(references: ReferenceContext, rules: list[tuple[Rule, dict]]) -> list[Quantity]:
+    """Each polygon reference kind a rule reads, against the construction zone and the planned area."""
+    read = {k for rule, _ in rules for k in rule.references}
+    return [Quantity.overlaps(kind, role) for kind in references.kinds()
+            if kind in read and KINDS[kind].geometry == "polygon" for role in ("construction", "boundary")]
+
+
+def measure(submission, profile, references: ReferenceContext, rules: list[tuple[Rule, dict]], *,
+            fields: dict | None = None, town_type: str | None = None) -> Measurements:
+    """Measure what the `rules` (each with its profile settings) declare and the report's
+    headline numbers, each quantity once. A quantity whose input is missing is not measured:
+    run_rule stops its rule first (fail, skip or not_run)."""
+    out = Measurements({role: RoleArea(layer.area_m2, layer.geodesic_area_m2)
+                        for role, layer in submission.roles.items() if layer is not None})
+    wanted: list[tuple[Quantity, dict | None]] = [(q, settings) for rule, settings in rules for q in rule.measures]
+    wanted += [(q, None) for q in [*HEADLINE, *headline_overlaps(references, rules)]]
+    for q, settings in wanted:
+        if q in out.values or not _measurable(q, submission, references):
+            continue
+        if settings is not None:  # a rule's parameters as run_rule gives them to the rule
+            settings = apply_exemption(settings, town_type)[0]
+        value = out.values[q] = _measure_one(q, settings, submission, profile, references, fields, out)
+        if q.what in ("point_buffers", "parcels") and value is not None:
+            out.notes += value.notes
+    return out
+
+
+def _measurable(q: Quantity, submission, references: ReferenceContext) -> bool:
+    if any(submission.roles.get(role) is None for role in q.roles):
+        return False
+    if not all(references.has(kind) for kind in q.kinds):
+        return False
+    # Overlaps are measured for the report even from a source that does not cover the town (its
+    # rules are then not_run); assumed buffers only for a rule that runs, as they state an assumption.
+    return q.what != "point_buffers" or references.coverage_problem(q.kinds) is None
+
+
+def _measure_one(q: Quantity, settings, submission, profile, references, fields, done: Measurements):
+    layer = submission.roles.get(q.role or "")
+    if q.what == "parts":
+        return part_links(layer.union)
+    if q.what == "overlaps":
+        return references.overlaps(q.kind or "", q.role or "")
+    if q.what == "outside" and q.cover is not None:
+        return outside(layer, submission.roles[q.cover].union)
+    if q.what == "outside" and q.kind is not None and q.role is not None:  # the overlaps' complement
+        inside_q = Quantity.overlaps(q.kind, q.role)
+        if inside_q not in done.values:
+            done.values[inside_q] = references.overlaps(q.kind, q.role)
+        inside = polygonal(shapely.union_all([o.geometry for o in done.values[inside_q]]))
+        found = outside(layer, inside)
+        found.source = references.labels(q.kind)
+        return found
+    if q.what == "point_buffers":
+        return buffer_points(references, layer, q.zone or "", settings["radius_m_by_level"])
+    if q.what == "parcels":
+        if profile.landuse is None:
+            return None
+        return measure_parcels(layer, profile.landuse, fields, boundary=submission.geometry("boundary"),
+                               construction_zone=submission.geometry("construction"), source=str(submission.path))
+    raise ValueError(f"unknown quantity {q}")

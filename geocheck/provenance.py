@@ -13,7 +13,7 @@ def files_of(path: Path) -> list[Path]:
     not followed, so a symlink loop cannot hang a run), or a file with its sidecars (names
     starting with its stem and a dot: a Shapefile's .shx/.dbf/.prj/.cpg, a GeoPackage's -wal is not)."""
     if path.is_dir():
-        found = []
+        found: list[Path] = []
         for here, _, files in os.walk(path):
             found.extend(Path(here) / f for f in files)
         return sorted(found)

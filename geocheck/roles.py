@@ -14,14 +14,22 @@ import re
 from dataclasses import dataclass
 
 from .errors import RoleError
+from .looks import Style
 
 
 @dataclass(frozen=True)
 class Role:
+    """A part of a submission: what it is called, how layers are recognised as it, how it is
+    drawn, and which report and batch-summary figures it carries."""
+
     key: str
     title_zh: str
     title_en: str
     aliases: tuple[str, ...]
+    look: Style | None = None  # on maps; None: not drawn as a role (parcels draw their findings)
+    map_order: int = 0  # bottom (0) to top
+    measure: str | None = None  # "planned_area": report figures planned_area_m2 and planned_area_geodesic_m2
+    summary_columns: tuple[str, ...] = ()  # report measurements copied into batch summary.csv
 
 
 ROLES: dict[str, Role] = {
@@ -35,6 +43,8 @@ ROLES: dict[str, Role] = {
              "规划用地边界", "规划区范围", "规划区边界", "小镇范围", "小镇边界", "planning_boundary",
              "planned_area", "plan_boundary", "boundary", "planning_area",
              "ghfw", "ghfwx", "ghbj", "ghbjx", "ghhx", "ydhx"),
+            Style("规划范围", "Planned area", "#4d3b24", "#f3eedf", 1.0, width=2.0, dash=True), map_order=0,
+            measure="planned_area", summary_columns=("planned_area_m2",),
         ),
         Role(
             "construction",
@@ -43,12 +53,16 @@ ROLES: dict[str, Role] = {
             ("建设范围", "建设用地", "核心建设用地", "近期建设区", "建设区", "建设用地红线",
              "construction", "construction_zone", "construction_land", "build_area",
              "jsyd", "jsydx", "jsfw", "jsfwx"),
+            Style("建设范围", "Construction zone", "#b5541c", "#f4b183", 0.75, width=1.0), map_order=2,
+            measure="construction_area", summary_columns=("construction_area_m2", "construction_parts"),
         ),
         Role(
             "core",
             "核心区",
             "core area",
             ("核心区", "核心功能区", "core_area", "core", "hxq", "hxqx", "hxgnq"),
+            Style("核心区", "Core area", "#5b2c83", "#9b7cc4", 0.55, hatch="..", width=1.4), map_order=3,
+            measure="core_area", summary_columns=("core_area_m2",),
         ),
         Role(
             "urban_design",
@@ -56,6 +70,8 @@ ROLES: dict[str, Role] = {
             "urban-design area",
             ("城市设计范围", "城市设计", "urban_design", "urban_design_area", "design_area",
              "cssj", "cssjfw", "cssjx"),
+            Style("城市设计范围", "Urban-design area", "#1f5fa8", "#cfe0f3", 0.55, width=1.6, dash=True), map_order=1,
+            measure="urban_design_area", summary_columns=("urban_design_coverage_pct",),
         ),
         # 控规 parcels keep their features and attributes (geocheck.parcels measures them).
         Role(
@@ -67,6 +83,11 @@ ROLES: dict[str, Role] = {
         ),
     )
 }
+
+# Roles drawn on maps, bottom to top.
+DRAWN_ROLES: tuple[Role, ...] = tuple(sorted((r for r in ROLES.values() if r.look), key=lambda r: r.map_order))
+# Roles with an area figure in the report: (role key, figure name).
+AREA_FIGURES: tuple[tuple[str, str], ...] = tuple((r.key, r.measure) for r in ROLES.values() if r.measure)
 
 
 # Land that is explicitly not to be built on, or restricted: such a layer is never a role.
@@ -140,9 +161,9 @@ def assign_roles(layer_names: list[str], explicit: dict[str, str | None],
     for name in layer_names:
         if name in taken:
             continue
-        role = role_of_layer_name(name)
-        if role and role not in assigned:
-            candidates.setdefault(role, []).append(name)
+        guess = role_of_layer_name(name)
+        if guess and guess not in assigned:
+            candidates.setdefault(guess, []).append(name)
     for role, names in candidates.items():
         if len(names) > 1:
             raise RoleError(

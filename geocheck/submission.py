@@ -25,7 +25,7 @@ from .parcels.cad import code_layers, load_code_layers
 from .roles import ROLES, assign_roles, unassigned_hint
 from .inputs.sources import LayerRef, list_layers, load_layer
 
-CODE_LAYERS = object()  # the parcels role's "layer" when it is assembled from CAD layers named by code
+CODE_LAYERS = "\x00code layers"  # (no layer name holds NUL) the parcels role's "layer" when it is assembled from CAD layers named by code
 
 
 @dataclass
@@ -62,7 +62,6 @@ class Submission:
     crs_chosen_by: str
     meter: GeodesicMeter
     notes: list[dict] = field(default_factory=list)
-    parcels: object = None  # geocheck.parcels.ParcelMeasurement, measured once by api.check
     # role → {zh, en} listing the layers no role took (closed-shape counts), for a role with no match
     role_hints: dict[str, dict] = field(default_factory=dict)
 
@@ -101,7 +100,7 @@ def open_submission(
     for role, name in assignment.items():
         if name is None:
             continue
-        ref, loaded = (load_code_layers(layers, by_code) if name is CODE_LAYERS
+        ref, loaded = (load_code_layers(layers, by_code) if name == CODE_LAYERS
                        else (by_name[name], load_layer(by_name[name])))
         gdf = loaded.frame
         if len(gdf) == 0:
@@ -161,8 +160,8 @@ def open_submission(
 
     roles: dict[str, RoleLayer | None] = {r: None for r in ROLES}
     for role, (ref, gdf, assumed) in raw.items():
-        roles[role] = _prepare(role, ref, gdf, assumed, target_crs, meter, read_issues.get(role, {}))
-        if roles[role].union.is_empty:  # nothing to measure: degenerate rings, lines or points only
+        prepared = roles[role] = _prepare(role, ref, gdf, assumed, target_crs, meter, read_issues.get(role, {}))
+        if prepared.union.is_empty:  # nothing to measure: degenerate rings, lines or points only
             raise InputError(f"layer '{ref.name}' ({ROLES[role].title_zh}) holds no polygon with an area "
                              f"({len(gdf)} feature(s), all empty, degenerate or not polygons)", ref.file)
         if assumed and assume_crs is not None and role not in overridden:

@@ -1,5 +1,7 @@
 """Area units a Chinese planning reviewer reads: m², km² and 亩 (mu)."""
 
+from typing import overload
+
 M2_PER_KM2 = 1_000_000.0
 M2_PER_MU = 10_000.0 / 15.0  # 1 亩 = 666.67 m²; 1 km² = 1 500 亩
 
@@ -10,6 +12,14 @@ def km2(m2: float) -> float:
 
 def mu(m2: float) -> float:
     return m2 / M2_PER_MU
+
+
+@overload
+def area_triplet(m2: float) -> dict: ...
+
+
+@overload
+def area_triplet(m2: None) -> None: ...
 
 
 def area_triplet(m2: float | None) -> dict | None:

@@ -44,7 +44,7 @@ plugin.initProcessing()
 sample = os.path.join(REPO, "sample_data")
 dialog = processing.createAlgorithmDialog("geocheck:check_submission", {
     "SUBMISSION": os.path.join(sample, "compliant_town.gpkg"),
-    "PROFILE": 2,
+    "PROFILE": "zhejiang-2015",
     "REF_ECOLOGICAL_RED_LINE": os.path.join(sample, "reference", "ecological_red_line.gpkg"),
     "REF_BASIC_FARMLAND": os.path.join(sample, "reference", "basic_farmland.gpkg"),
 })

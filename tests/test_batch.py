@@ -232,13 +232,14 @@ def test_reference_layers_opened_once_per_worker(tmp_path):
     from geocheck import batch
     from geocheck.references import collect_specs
     from geocheck.config import load_config
+    from geocheck.options import CheckOptions, ReportOptions
 
     config = load_config(SAMPLE / "geocheck.toml")
     jobs = batch.discover(SAMPLE, exclude=[SAMPLE / "reference"])
-    options = batch.CheckOptions(profile=LENIENT, references=tuple(collect_specs((), config)),
-                                 formats=("json",), findings=False)
+    options = CheckOptions(profile=LENIENT, references=tuple(collect_specs((), config)))
     with batch.RunContext() as run:
-        outcomes = [batch.check_job(job, options, str(tmp_path / "out"), run=run) for job in jobs]
+        outcomes = [batch.check_job(job, options, ReportOptions(formats=(), findings=False), str(tmp_path / "out"),
+                                    run=run) for job in jobs]
         assert [o.verdict for o in outcomes] == ["compliant", "non_compliant"]
         (refs,) = run.reference_sets()  # one ReferenceSet served both towns
         assert run.references(options.references) is refs

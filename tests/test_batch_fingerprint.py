@@ -13,7 +13,8 @@ import pytest
 
 from cli_tools import GEOCHECK, run
 from lenient_profiles import references_optional
-from geocheck.batch import CheckOptions, Job, discover, job_fingerprint, run_batch
+from geocheck.batch import Job, discover, job_fingerprint, run_batch
+from geocheck.options import CheckOptions, ReportOptions
 from geocheck.references import parse_reference
 from towns import compliant_layers, english, write_shapefiles
 
@@ -130,9 +131,9 @@ def test_postgis_table_content_is_fingerprinted_and_an_unreadable_table_is_never
     # the run has started; here the workers open it after the REVOKE): an error row ...
     postgis.psql("REVOKE SELECT ON red_fp FROM fp_reader")
     try:
-        options = CheckOptions(profile="zhejiang-2015", references=(parse_reference(ref),), formats=("json", "text"),
-                               findings=False)
-        down = run_batch(discover(noncompliant_round), out, options, workers=1)
+        options = CheckOptions(profile="zhejiang-2015", references=(parse_reference(ref),))
+        down = run_batch(discover(noncompliant_round), out, options, ReportOptions(formats=("text",), findings=False),
+                         workers=1)
     finally:
         postgis.psql("GRANT SELECT ON red_fp TO fp_reader")
     assert [o.verdict for o in down.outcomes] == ["error"] and "red_fp" in down.outcomes[0].error

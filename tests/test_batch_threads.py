@@ -23,6 +23,7 @@ from shapely.geometry import Point
 
 import cad_corpus
 from geocheck import batch
+from geocheck.options import CheckOptions, ReportOptions
 from geocheck.references import split_source
 from lenient_profiles import references_optional
 from messy_corpus import zm_boundary
@@ -72,14 +73,14 @@ def write_round(root: Path) -> None:
 
 def test_threaded_dask_worker_writes_what_a_serial_run_writes(tmp_path):
     write_round(tmp_path / "round")
-    options = batch.CheckOptions(profile=LENIENT, assume_crs="EPSG:4549", references=write_references(tmp_path / "refs"),
-                                 formats=("json",), findings=True)
+    options = CheckOptions(profile=LENIENT, assume_crs="EPSG:4549", references=write_references(tmp_path / "refs"))
+    report_options = ReportOptions(formats=(), findings=True)  # report.json, and findings.gpkg through GDAL
     jobs = batch.discover(tmp_path / "round")
     assert len(jobs) == 9
-    serial = batch.run_batch(jobs, tmp_path / "serial", options, workers=1)
+    serial = batch.run_batch(jobs, tmp_path / "serial", options, report_options, workers=1)
     with LocalCluster(n_workers=1, threads_per_worker=4, processes=True, dashboard_address=None,
                       host="127.0.0.1") as cluster:
-        threaded = batch.run_batch(jobs, tmp_path / "dask", options, scheduler=cluster.scheduler_address)
+        threaded = batch.run_batch(jobs, tmp_path / "dask", options, report_options, scheduler=cluster.scheduler_address)
 
     # The round means something: every reference backend was read, and the verdicts differ.
     reports = {j.name: json.loads((tmp_path / "serial" / j.name / "report.json").read_text(encoding="utf-8"))

@@ -8,8 +8,11 @@ import shutil
 import sqlite3
 import subprocess
 
+import numpy as np
 import pyogrio
 import pytest
+import shapely
+from pyproj import CRS, Transformer
 
 import geocheck
 from geocheck.report import write_findings_gpkg
@@ -17,6 +20,7 @@ from geocheck.report.findings_gpkg import qml
 from geocheck.findings import Status
 from geocheck.report.styles import CONTEXT_STYLES, KIND_STYLES, STATUS_STYLES, style_for
 import towns
+from cli_tools import invoke
 from report_tools import QGIS_SCRIPT, qgis_python, require, sample_town_with_references, with_finding  # noqa: F401
 from lenient_profiles import references_optional
 
@@ -192,3 +196,46 @@ def test_written_atomically_old_file_kept_on_failure(gc311_construction_outside_
     assert write_findings_gpkg(report, out) == ["outside_boundary"]
     assert pyogrio.list_layers(out)[0][0] == "outside_boundary"
     assert sorted(p.name for p in out_dir.iterdir()) == ["findings.gpkg"]
+
+
+# A Gauss–Krüger zone with no EPSG code: CGCS2000, central meridian 118.5°E (between the 3° zones).
+CUSTOM_GK = {
+    "wkt": 'PROJCRS["CGCS2000 / GK CM 118.5E (custom)",BASEGEOGCRS["China Geodetic Coordinate System 2000",'
+           'DATUM["China 2000",ELLIPSOID["CGCS2000",6378137,298.257222101,LENGTHUNIT["metre",1]]],'
+           'PRIMEM["Greenwich",0,ANGLEUNIT["degree",0.0174532925199433]]],CONVERSION["GK CM 118.5E",'
+           'METHOD["Transverse Mercator"],PARAMETER["Latitude of natural origin",0,ANGLEUNIT["degree",0.0174532925199433]],'
+           'PARAMETER["Longitude of natural origin",118.5,ANGLEUNIT["degree",0.0174532925199433]],'
+           'PARAMETER["Scale factor at natural origin",1,SCALEUNIT["unity",1]],'
+           'PARAMETER["False easting",500000,LENGTHUNIT["metre",1]],PARAMETER["False northing",0,LENGTHUNIT["metre",1]]],'
+           'CS[Cartesian,2],AXIS["easting",east,ORDER[1],LENGTHUNIT["metre",1]],'
+           'AXIS["northing",north,ORDER[2],LENGTHUNIT["metre",1]]]',
+    "proj": "+proj=tmerc +lat_0=0 +lon_0=118.5 +k=1 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m +no_defs",
+}
+
+
+@pytest.mark.parametrize("form", CUSTOM_GK)
+def test_target_crs_without_epsg_code_is_carried_whole(form, gc311_construction_outside_gpkg, tmp_path,
+                                                      report_schema):
+    """--crs as WKT or PROJ string: the JSON keeps it as WKT, the findings GeoPackage gets it."""
+    given = CRS.from_user_input(CUSTOM_GK[form])
+    assert given.to_epsg(min_confidence=70) is None
+    findings = tmp_path / "findings.gpkg"
+    result = invoke("check", gc311_construction_outside_gpkg, "--crs", CUSTOM_GK[form], "-f", "json",
+                    "--findings", findings)
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    report_schema.validate(report)
+    target = report["target_crs"]
+    assert target["epsg"] is None and target["chosen_by"] == "user"
+    assert CRS.from_wkt(target["wkt"]).equals(given)
+    assert target["label"] != "unknown" and "118.5" in target["label"]
+    # Measured in that CRS: the planned area's corners projected by pyproj, shoelace by shapely.
+    to_custom = Transformer.from_crs("EPSG:4549", given, always_xy=True)
+    planned = shapely.transform(towns.rect(0, 0, 1700, 1800), lambda c: np.column_stack(to_custom.transform(*c.T)))
+    assert report["measurements"]["planned_area_m2"] == pytest.approx(planned.area, rel=1e-9)
+    # Read back by pyogrio and by GDAL's ogrinfo, the layer's CRS is the one given.
+    assert CRS.from_user_input(pyogrio.read_info(findings, layer="outside_boundary")["crs"]).equals(given)
+    info = subprocess.run(["ogrinfo", "-so", "-wkt_format", "WKT2", str(findings), "outside_boundary"],
+                          capture_output=True, text=True, check=True).stdout
+    wkt = info.split("Layer SRS WKT:\n", 1)[1].split("\nData axis to CRS axis mapping", 1)[0]
+    assert CRS.from_wkt(wkt).equals(given)

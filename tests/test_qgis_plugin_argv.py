@@ -1,9 +1,11 @@
-"""The QGIS plugin's pure-Python parts, without QGIS: the argv each algorithm builds, the
-process runner (with a stand-in executable), the findings-layer order and the plugin zip."""
+"""The QGIS plugin's pure-Python parts, without QGIS: geocheck's capabilities as the plugin reads
+them, the argv each algorithm builds, the process runner (with a stand-in executable), the
+findings-layer order and the plugin zip."""
 
 from __future__ import annotations
 
 import configparser
+import json
 import os
 import signal
 import subprocess
@@ -14,28 +16,81 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from geocheck.references.spec import KINDS
-from geocheck.report import FORMATS
-from geocheck.report.i18n import LANGS
+
+import geocheck
+from geocheck.capabilities import capabilities as geocheck_capabilities
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "qgis_plugin"))
 
 from geocheck_qgis import argv as gc  # noqa: E402
-from geocheck_qgis import runner  # noqa: E402
+from geocheck_qgis import capabilities, runner  # noqa: E402
 from geocheck_qgis.findings_gpkg import feature_layers  # noqa: E402
 
 EXE = "/opt/geocheck/bin/geocheck"
+CAPS = geocheck_capabilities()  # what `geocheck capabilities --format json` answers (read for real below)
+
+
+# -- geocheck's capabilities, read through the runner -----------------------------------------
+def installed_geocheck() -> str:
+    beside = Path(sys.executable).with_name("geocheck")  # the console script of this environment
+    assert beside.exists(), beside
+    return str(beside)
+
+
+def test_capabilities_of_the_installed_geocheck_are_read_once(tmp_path):
+    capabilities.clear()
+    exe = installed_geocheck()
+    caps = capabilities.load(exe)
+    assert caps == json.loads(json.dumps(CAPS)) and caps["version"] == geocheck.__version__
+    assert [p["name"] for p in caps["profiles"]] == sorted(p.stem for p in (REPO / "rules").glob("*.toml"))
+    # Asked once: a second load is answered from memory (a stand-in counts how often it runs).
+    count = tmp_path / "count"
+    counting = stand_in_script(tmp_path, f"""
+        import sys
+        with open({str(count)!r}, "a") as f:
+            f.write("x")
+        print({json.dumps(json.dumps(CAPS))})
+    """)
+    assert capabilities.load(counting) == capabilities.load(counting) == caps
+    assert count.read_text() == "x"
+    capabilities.clear()
+
+
+@pytest.mark.parametrize("body, fragment", [
+    ('import sys; print("Error: No such command \'capabilities\'.", file=sys.stderr); sys.exit(2)',
+     "cannot say what it supports (`geocheck capabilities`: No such command 'capabilities'.); it is not geocheck"),
+    ('print("<html>not json</html>")', "did not answer with geocheck's capabilities"),
+    ('print(\'{"type": "something else"}\')', "did not answer with geocheck's capabilities"),
+])
+def test_a_geocheck_that_cannot_answer_is_one_clear_error(body, fragment, tmp_path):
+    capabilities.clear()
+    exe = stand_in_script(tmp_path, body)
+    for _ in range(2):  # the failure is kept: a broken geocheck is not started at every dialog
+        with pytest.raises(runner.RunError) as caught:
+            capabilities.load(exe)
+        assert fragment in str(caught.value) and "\n" not in str(caught.value)
+    with pytest.raises(runner.RunError, match=r"^cannot start .*no-such-geocheck"):
+        capabilities.load(str(tmp_path / "no-such-geocheck"))
+    capabilities.clear()
+
+
+def stand_in_script(tmp_path: Path, body: str) -> str:
+    """An executable file (a Python script with a shebang) that behaves as `body` says."""
+    script = tmp_path / f"geocheck-{len(list(tmp_path.iterdir()))}"
+    script.write_text(f"#!{sys.executable}\n" + textwrap.dedent(body), encoding="utf-8")
+    script.chmod(0o755)
+    return str(script)
 
 
 # -- argv: Check submission ---------------------------------------------------------------
 def test_check_minimal():
-    assert gc.check_argv(EXE, "/d/town.gpkg") == [EXE, "check", "/d/town.gpkg"]
+    assert gc.check_argv(EXE, "/d/town.gpkg", CAPS) == [EXE, "check", "/d/town.gpkg"]
 
 
 def test_check_all_options():
     argv = gc.check_argv(
-        EXE, "/d/town.gpkg", profile="zhejiang-2015",
+        EXE, "/d/town.gpkg", CAPS, profile="zhejiang-2015",
         references={"heritage_points": "/r/文物.gpkg|layername=文物保护单位",
                     "ecological_red_line": "/r/red line.shp"},
         report="/out/report.html", findings="/out/findings.gpkg", lang="en")
@@ -49,50 +104,37 @@ def test_check_all_options():
 
 def test_paths_are_single_items_without_quoting():
     odd = "/d/梦想 小镇 'v2' $HOME; rm -rf ~.gpkg"
-    argv = gc.check_argv(EXE, odd, report="/o/a b.html")
+    argv = gc.check_argv(EXE, odd, CAPS, report="/o/a b.html")
     assert argv[2] == odd and argv[-1] == "/o/a b.html"
 
 
 @pytest.mark.parametrize("report, fmt", [("/o/r.html", "html"), ("/o/r.HTM", "html"),
                                          ("/o/r.json", "json"), ("/o/r.txt", "text"), ("/o/r.md", "markdown"),
                                          ("/o/初审意见.docx", "docx"),
-                                         ("/o/r", "html")])
+                                         ("/o/r", "html"), ("/o/r.pdf", "html")])
 def test_report_format_follows_the_extension(report, fmt):
-    assert gc.check_argv(EXE, "/d/t.gpkg", report=report)[-4:] == ["--format", fmt, "-o", report]
+    assert gc.check_argv(EXE, "/d/t.gpkg", CAPS, report=report)[-4:] == ["--format", fmt, "-o", report]
 
 
-def test_report_formats_and_langs_are_geochecks():
-    assert {"html", *gc.REPORT_FORMATS.values()} <= set(FORMATS)
-    assert gc.LANGS == list(LANGS)
+def test_report_file_filter_offers_every_format_html_first():
+    assert gc.report_file_filter(CAPS) == ("HTML (*.html *.htm);;Text (*.txt);;JSON (*.json);;"
+                                           "Markdown (*.md *.markdown);;Word 初审意见 (*.docx)")
 
 
-@pytest.mark.parametrize("index, lang", [(0, None), (1, "zh"), (2, "en"), (3, None)])
-def test_lang_value(index, lang):
-    assert gc.lang_value(index) == lang
-
-
-@pytest.mark.parametrize("index, path, expected", [
-    (0, None, None), (1, None, "generic"), (2, None, "zhejiang-2015"), (3, None, "gansu"),
-    (4, None, "national-2021"), (2, "/p/my.toml", "/p/my.toml"), (0, "/p/my.toml", "/p/my.toml")])
-def test_profile_value(index, path, expected):
-    assert gc.profile_value(index, path) == expected
+@pytest.mark.parametrize("name, path, expected", [
+    (None, None, None), ("zhejiang-2015", None, "zhejiang-2015"), ("", None, None),
+    ("zhejiang-2015", "/p/my.toml", "/p/my.toml"), (None, "/p/my.toml", "/p/my.toml")])
+def test_profile_value(name, path, expected):
+    assert gc.profile_value(name, path) == expected
 
 
 def test_no_profile_option_when_geocheck_chooses():
-    assert "--profile" not in gc.check_argv(EXE, "/d/t.gpkg", profile=gc.profile_value(0, None))
+    assert "--profile" not in gc.check_argv(EXE, "/d/t.gpkg", CAPS, profile=gc.profile_value(None, None))
 
 
-def test_bundled_profiles_match_rules_folder():
-    assert sorted(gc.PROFILES) == sorted(p.stem for p in (REPO / "rules").glob("*.toml"))
-    # The dialog's Profile is an enum chosen by position (PROFILE=2 in saved models and
-    # scripts): new profiles may only be appended.
-    assert gc.PROFILES[:4] == ["generic", "zhejiang-2015", "gansu", "national-2021"]
-
-
-def test_reference_kinds_match_geocheck():
-    assert list(gc.REFERENCE_KINDS) == list(KINDS)  # same kinds, same order
-    assert {k: geometry for k, (geometry, _label) in gc.REFERENCE_KINDS.items()} == \
-        {k: kind.geometry for k, kind in KINDS.items()}
+def test_reference_kinds_in_geochecks_order():
+    assert gc.reference_kinds(CAPS) == ["ecological_red_line", "basic_farmland", "urban_development_boundary",
+                                        "heritage_protection_range", "heritage_control_zone", "heritage_points"]
 
 
 @pytest.mark.parametrize("kind, source, arg", [
@@ -102,18 +144,18 @@ def test_reference_kinds_match_geocheck():
     ("heritage_control_zone", "/r/ww.gpkg|layerid=1", "heritage_control_zone=/r/ww.gpkg"),
 ])
 def test_reference_arg(kind, source, arg):
-    assert gc.reference_arg(kind, source) == arg
+    assert gc.reference_arg(kind, source, CAPS) == arg
 
 
 def test_unknown_reference_kind_is_refused():
     with pytest.raises(ValueError):
-        gc.reference_arg("river", "/r/river.gpkg")
+        gc.reference_arg("river", "/r/river.gpkg", CAPS)
 
 
 def test_virtual_reference_file_is_refused():
     # geocheck cannot open GDAL's /vsizip/ paths (a layer inside a .zip): it says "does not exist".
     with pytest.raises(ValueError, match="inside an archive"):
-        gc.reference_arg("urban_development_boundary", "/vsizip//r/kfbj.zip/kfbj.shp")
+        gc.reference_arg("urban_development_boundary", "/vsizip//r/kfbj.zip/kfbj.shp", CAPS)
 
 
 def test_reference_problem(tmp_path):
@@ -149,11 +191,11 @@ def test_absolute_source(monkeypatch, tmp_path):
 
 # -- argv: Batch check folder -------------------------------------------------------------
 def test_batch_minimal_leaves_jobs_to_geocheck():
-    assert gc.batch_argv(EXE, "/in", "/out") == [EXE, "batch", "/in", "--out", "/out"]
+    assert gc.batch_argv(EXE, "/in", "/out", CAPS) == [EXE, "batch", "/in", "--out", "/out"]
 
 
 def test_batch_all_options():
-    argv = gc.batch_argv(EXE, "/in/manifest.csv", "/out", profile="/p/省.toml", jobs=4, force=True,
+    argv = gc.batch_argv(EXE, "/in/manifest.csv", "/out", CAPS, profile="/p/省.toml", jobs=4, force=True,
                          references={"basic_farmland": "/r/jbnt.gpkg|layername=jbnt"}, lang="en",
                          scheduler="tcp://10.0.0.5:8786")
     assert argv == [EXE, "batch", "/in/manifest.csv", "--out", "/out", "--profile", "/p/省.toml",
@@ -315,7 +357,7 @@ def test_find_executable(tmp_path, monkeypatch):
 
 def test_pure_modules_do_not_import_qgis():
     code = ("import sys; sys.path.insert(0, sys.argv[1]); "
-            "import geocheck_qgis.argv, geocheck_qgis.runner, geocheck_qgis.findings_gpkg; "
+            "import geocheck_qgis.argv, geocheck_qgis.capabilities, geocheck_qgis.runner, geocheck_qgis.findings_gpkg; "
             "assert not any(m.split('.')[0] in ('qgis', 'processing', 'PyQt5') for m in sys.modules), "
             "sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code, str(REPO / "qgis_plugin")], check=True)
@@ -350,7 +392,7 @@ def test_plugin_zip_is_reproducible_and_complete(tmp_path):
         meta.read_string(zf.read("geocheck_qgis/metadata.txt").decode("utf-8"))
     assert names == sorted(names) and all(n.startswith("geocheck_qgis/") for n in names)
     for required in ("__init__.py", "metadata.txt", "plugin.py", "provider.py", "check_submission.py",
-                     "batch_check.py", "runner.py", "argv.py", "icon.svg"):
+                     "batch_check.py", "runner.py", "argv.py", "capabilities.py", "icon.svg"):
         assert f"geocheck_qgis/{required}" in names
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
     general = meta["general"]
@@ -361,12 +403,6 @@ def test_plugin_zip_is_reproducible_and_complete(tmp_path):
 
 
 def test_plugin_version_follows_geocheck():
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib
-
-    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     meta = configparser.ConfigParser()
     meta.read(REPO / "qgis_plugin" / "geocheck_qgis" / "metadata.txt", encoding="utf-8")
-    assert meta["general"]["version"] == project["version"]
+    assert meta["general"]["version"] == geocheck.__version__

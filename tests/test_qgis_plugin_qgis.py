@@ -58,14 +58,25 @@ def qgis_env(home: Path, extra_path: str | None = None) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------------------------
-# A stand-in geocheck for cancelling: `check` prints a line, records its pid and sleeps.
+# A stand-in geocheck for cancelling: `capabilities` answers as geocheck does (CAPABILITIES,
+# filled in when written); `check` prints a line, records its pid and sleeps.
 STAND_IN = r'''
 import os, sys, time
+if sys.argv[1:2] == ["capabilities"]:
+    print(CAPABILITIES)
+    sys.exit(0)
 HERE = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(HERE, "pid"), "w") as f:
     f.write(str(os.getpid()))
 print("checking slowly", flush=True)
 time.sleep(120)
+'''
+# A geocheck from before `capabilities`: click's answer to an unknown command.
+OLD_GEOCHECK = r'''
+import sys
+print("Usage: geocheck [OPTIONS] COMMAND [ARGS]...", file=sys.stderr)
+print("Error: No such command 'capabilities'.", file=sys.stderr)
+sys.exit(2)
 '''
 
 # --------------------------------------------------------------------------------------------
@@ -97,7 +108,34 @@ results = {"provider": {
     "algorithms": sorted(a.id() for a in provider.algorithms()) if provider else [],
     "setting": "GEOCHECK_PATH" in ProcessingConfig.settings,
     "qgis": __import__("qgis.core").core.Qgis.QGIS_VERSION,
+    "load_error": provider.load_error,  # geocheck is not on this session's PATH
 }}
+
+
+def set_executable(exe):
+    try:
+        ProcessingConfig.setSettingValue("GEOCHECK_PATH", exe)
+    except ValueError:  # the options dialog refuses missing files; a stale saved path is still possible
+        ProcessingConfig.settings["GEOCHECK_PATH"].value = exe
+
+
+def parameters(alg_id):
+    """What a dialog for the algorithm offers, as geocheck's capabilities made it."""
+    alg = registry.createAlgorithmById(alg_id)
+    out = {}
+    for p in alg.parameterDefinitions():
+        if p.type() == "enum":
+            out[p.name()] = {"options": p.options(), "static": p.usesStaticStrings(), "optional":
+                             bool(p.flags() & p.FlagOptional)}
+        elif p.name().startswith("REF_"):
+            out[p.name()] = {"label": p.description(), "types": list(p.dataTypes())}
+        elif p.name() == "REPORT":
+            out[p.name()] = {"filter": p.fileFilter()}
+    return out
+
+
+set_executable(plan["geocheck"])
+results["parameters"] = {a: parameters(a) for a in ("geocheck:check_submission", "geocheck:batch_check")}
 
 
 class Feedback(QgsProcessingFeedback):
@@ -134,11 +172,7 @@ def add_project_layers(spec):
 
 def run(spec):
     add_project_layers(spec)
-    exe = spec.get("executable", plan["geocheck"])
-    try:
-        ProcessingConfig.setSettingValue("GEOCHECK_PATH", exe)
-    except ValueError:  # the options dialog refuses missing files; a stale saved path is still possible
-        ProcessingConfig.settings["GEOCHECK_PATH"].value = exe
+    set_executable(spec.get("executable", plan["geocheck"]))
     feedback = Feedback(spec.get("cancel", False))
     out = {"log": feedback.log}
     try:
@@ -168,10 +202,12 @@ app.exitQgis()
 '''
 
 
-def write_stand_in(folder: Path) -> Path:
+def write_stand_in(folder: Path, body: str = STAND_IN) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     script = folder / "geocheck"
-    script.write_text(f"#!{sys.executable}\n{STAND_IN}", encoding="utf-8")
+    answer = subprocess.run([geocheck_executable(), "capabilities", "--format", "json"], capture_output=True,
+                            text=True, check=True).stdout
+    script.write_text(f"#!{sys.executable}\nCAPABILITIES = {answer!r}\n{body}", encoding="utf-8")
     script.chmod(0o755)
     return script
 
@@ -193,6 +229,7 @@ def session(tmp_path_factory):
     python = qgis_python()
     work = tmp_path_factory.mktemp("qgis")
     stand_in = write_stand_in(work / "stand_in")
+    old_geocheck = write_stand_in(work / "old_geocheck", OLD_GEOCHECK)
     batch_in = work / "batch_in"
     batch_in.mkdir()
     shutil.copy(SAMPLES / "compliant_town.gpkg", batch_in / "compliant_town.gpkg")
@@ -212,16 +249,16 @@ def session(tmp_path_factory):
     batch = "geocheck:batch_check"
     scenarios = {
         "compliant": {"alg": check, "params": {
-            "SUBMISSION": str(SAMPLES / "compliant_town.gpkg"), "PROFILE": 2, "LANG": 2,
+            "SUBMISSION": str(SAMPLES / "compliant_town.gpkg"), "PROFILE": "zhejiang-2015", "LANG": "en",
             "REPORT": str(work / "compliant.json")}},
         "noncompliant_folder": {"alg": check, "params": {
-            "SUBMISSION_FOLDER": str(SAMPLES / "noncompliant_town"), "PROFILE": 2,
+            "SUBMISSION_FOLDER": str(SAMPLES / "noncompliant_town"), "PROFILE": "zhejiang-2015",
             "REPORT": str(work / "noncompliant.json")}},
         "noncompliant_shp": {"alg": check, "params": {
-            "SUBMISSION": str(SAMPLES / "noncompliant_town" / "core_area.shp"), "PROFILE": 2}},
+            "SUBMISSION": str(SAMPLES / "noncompliant_town" / "core_area.shp"), "PROFILE": "zhejiang-2015"}},
         "layer_source": {"alg": check, "params": {
             "SUBMISSION_LAYER": str(SAMPLES / "compliant_town.gpkg") + "|layername=核心区",
-            "PROFILE": 2, "REPORT": str(work / "layer.md")}},
+            "PROFILE": "zhejiang-2015", "REPORT": str(work / "layer.md")}},
         "missing_file": {"alg": check, "params": {"SUBMISSION": str(work / "nowhere.gpkg")}},
         "bad_profile": {"alg": check, "params": {
             "SUBMISSION": str(SAMPLES / "compliant_town.gpkg"),
@@ -230,15 +267,17 @@ def session(tmp_path_factory):
             "SUBMISSION": str(SAMPLES / "compliant_town.gpkg")}},
         "unstartable_executable": {"alg": check, "executable": str(garbage), "params": {
             "SUBMISSION": str(SAMPLES / "compliant_town.gpkg")}},
-        "no_submission": {"alg": check, "params": {"PROFILE": 2}},
+        "old_geocheck": {"alg": batch, "executable": str(old_geocheck), "params": {
+            "INPUT": str(batch_in), "OUTPUT": str(work / "old_out"), "PROFILE": "zhejiang-2015"}},
+        "no_submission": {"alg": check, "params": {"PROFILE": "zhejiang-2015"}},
         "two_submissions": {"alg": check, "params": {
             "SUBMISSION": str(SAMPLES / "compliant_town.gpkg"),
             "SUBMISSION_FOLDER": str(SAMPLES / "noncompliant_town")}},
         "html_findings": {"alg": check, "load": True, "params": {
-            "SUBMISSION_FOLDER": str(SAMPLES / "noncompliant_town"), "PROFILE": 2,
+            "SUBMISSION_FOLDER": str(SAMPLES / "noncompliant_town"), "PROFILE": "zhejiang-2015",
             "REPORT": str(work / "real.html"), "FINDINGS": str(work / "real_findings.gpkg")}},
         "references": {"alg": check, "params": {
-            "SUBMISSION": str(SAMPLES / "compliant_town.gpkg"), "PROFILE": 4,
+            "SUBMISSION": str(SAMPLES / "compliant_town.gpkg"), "PROFILE": "national-2021",
             "REF_ECOLOGICAL_RED_LINE": str(ref / "ecological_red_line.gpkg"),
             "REF_BASIC_FARMLAND": str(ref / "basic_farmland.gpkg"),
             "REF_URBAN_DEVELOPMENT_BOUNDARY": str(ref / "urban_development_boundary.gpkg"),
@@ -246,15 +285,15 @@ def session(tmp_path_factory):
             "REF_HERITAGE_POINTS": f"{heritage}|layername=文物保护单位",
             "REPORT": str(work / "references.json")}},
         "reference_in_zip": {"alg": check, "params": {
-            "SUBMISSION": str(SAMPLES / "compliant_town.gpkg"), "PROFILE": 4},
+            "SUBMISSION": str(SAMPLES / "compliant_town.gpkg"), "PROFILE": "national-2021"},
             "project_layers": {"REF_ECOLOGICAL_RED_LINE": f"/vsizip/{red_zip}/red.shp"}},
         "reference_file_gone": {"alg": check, "params": {
-            "SUBMISSION": str(SAMPLES / "compliant_town.gpkg"), "PROFILE": 4},
+            "SUBMISSION": str(SAMPLES / "compliant_town.gpkg"), "PROFILE": "national-2021"},
             "project_layers": {"REF_BASIC_FARMLAND": f"{gone}|layername=永久基本农田"},
             "delete_after_loading": [str(gone)]},
         "batch": {"alg": batch, "params": {
-            "INPUT": str(batch_in), "OUTPUT": str(work / "batch_out"), "PROFILE": 2, "JOBS": 2,
-            "FORCE": True, "LANG": 2}},
+            "INPUT": str(batch_in), "OUTPUT": str(work / "batch_out"), "PROFILE": "zhejiang-2015", "JOBS": 2,
+            "FORCE": True, "LANG": "en"}},
         # Into the folder "batch" has just written a summary to: a stale summary is no success.
         "batch_nothing": {"alg": batch, "params": {
             "INPUT": str(work / "nothing_in"), "OUTPUT": str(work / "batch_out")}},
@@ -350,11 +389,40 @@ def test_bad_profile_raises_one_line_message(session):
     assert "\n" not in error and "no-such-profile.toml" in error
 
 
-def test_missing_or_unstartable_executable_raises(session):
+def test_missing_unstartable_or_old_executable_is_one_clear_error(session):
+    # Said before anything else (no geocheck, no parameters worth judging), and geocheck never runs.
     results, work = session
-    assert failed(results["missing_executable"]).startswith(
+    assert failed(results["missing_executable"]).splitlines()[-1].startswith(
         f"geocheck executable not found: {work / 'not-geocheck'}")
-    assert failed(results["unstartable_executable"]) == f"cannot start {work / 'garbage-geocheck'}: Exec format error"
+    assert failed(results["unstartable_executable"]).splitlines()[-1] == \
+        f"cannot start {work / 'garbage-geocheck'}: Exec format error"
+    assert failed(results["old_geocheck"]).splitlines()[-1] == (
+        f"{work / 'old_geocheck' / 'geocheck'} cannot say what it supports (`geocheck capabilities`: No such "
+        "command 'capabilities'.); it is not geocheck, or a geocheck older than this plugin")
+    for name in ("missing_executable", "unstartable_executable", "old_geocheck"):
+        assert not any(line.startswith("$ ") for line in results[name]["log"]), name
+    assert not (work / "old_out").exists()
+
+
+def test_plugin_loaded_without_geocheck_says_why_once(session):
+    results, _ = session
+    assert results["provider"]["load_error"].startswith("geocheck executable not found on PATH")
+    assert results["provider"]["algorithms"] == ["geocheck:batch_check", "geocheck:check_submission"]
+
+
+def test_dialog_offers_what_geocheck_says_it_supports(session):
+    results, _ = session
+    caps = json.loads(subprocess.run([geocheck_executable(), "capabilities", "--format", "json"],
+                                     capture_output=True, text=True, check=True).stdout)
+    for alg, params in results["parameters"].items():
+        assert params["PROFILE"] == {"options": [p["name"] for p in caps["profiles"]], "static": True,
+                                     "optional": True}, alg
+        assert params["LANG"]["options"] == caps["langs"] == ["zh", "en"]
+        refs = {k: v for k, v in params.items() if k.startswith("REF_")}
+        assert list(refs) == [f"REF_{k['name'].upper()}" for k in caps["reference_kinds"]]
+        assert refs["REF_HERITAGE_POINTS"]["types"] == [0] and refs["REF_BASIC_FARMLAND"]["types"] == [2]  # point, polygon
+        assert refs["REF_ECOLOGICAL_RED_LINE"]["label"] == "Ecological protection red line 生态保护红线"
+    assert results["parameters"]["geocheck:check_submission"]["REPORT"]["filter"].startswith("HTML (*.html *.htm);;")
 
 
 def test_exactly_one_submission_input(session):
@@ -492,10 +560,13 @@ def test_zip_installs_and_runs_under_qgis_process(tmp_path):
     listed = qgis_process("list")
     assert "geocheck:check_submission" in listed.stdout, listed.stdout[-2000:] + listed.stderr[-2000:]
     assert "geocheck:batch_check" in listed.stdout
+    helped = qgis_process("help", "geocheck:check_submission").stdout  # the profiles come from geocheck
+    assert all(name in helped for name in ("gansu", "generic", "national-2021", "zhejiang-2015")), helped[-3000:]
 
     report = tmp_path / "non_compliant.json"
     run = qgis_process("--json", "run", "geocheck:check_submission",
-                       f"--SUBMISSION_FOLDER={SAMPLES / 'noncompliant_town'}", "--PROFILE=2", f"--REPORT={report}")
+                       f"--SUBMISSION_FOLDER={SAMPLES / 'noncompliant_town'}", "--PROFILE=zhejiang-2015",
+                       f"--REPORT={report}")
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert json.loads(run.stdout)["results"]["VERDICT"] == "non_compliant"
     assert json.loads(report.read_text(encoding="utf-8"))["verdict"] == "non_compliant"

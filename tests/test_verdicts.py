@@ -55,7 +55,7 @@ def test_planned_area_2000_m2_under_the_minimum_fails(tmp_path):
 
 # ------------------------------------------------------------------ graded about bands
 
-@pytest.mark.parametrize("profile", [GENERIC, ZHEJIANG])
+@pytest.mark.parametrize("profile", [GENERIC, ZHEJIANG], ids=["generic", "zhejiang-2015"])
 def test_construction_half_again_its_target_fails(tmp_path, profile):
     report = geocheck.check(town(tmp_path, 建设用地=rect(200, 200, 1000, 1500)), profile=profile)
     c = report.check("GC212")
@@ -63,7 +63,7 @@ def test_construction_half_again_its_target_fails(tmp_path, profile):
     assert c.status.value == "fail" and report.verdict.value == "non_compliant"
 
 
-@pytest.mark.parametrize("profile", [GENERIC, ZHEJIANG])
+@pytest.mark.parametrize("profile", [GENERIC, ZHEJIANG], ids=["generic", "zhejiang-2015"])
 def test_construction_5_pct_over_its_target_passes(tmp_path, profile):
     report = geocheck.check(town(tmp_path, 建设用地=rect(200, 200, 1000, 1050)), profile=profile)
     assert report.check("GC212").status.value == "pass"
@@ -88,7 +88,7 @@ def test_gansu_core_area_about_1_km2(tmp_path, core_height, status):
 
 # ------------------------------------------------------------------ caps and town-type exemptions
 
-@pytest.mark.parametrize("profile", [GENERIC, NATIONAL])
+@pytest.mark.parametrize("profile", [GENERIC, NATIONAL], ids=["generic", "national-2021"])
 def test_planned_area_over_the_5_km2_cap_fails(tmp_path, profile):
     report = geocheck.check(town(tmp_path, 规划范围=rect(0, 0, 2800, 2000)), profile=profile)
     c = report.check("GC201")
@@ -96,7 +96,8 @@ def test_planned_area_over_the_5_km2_cap_fails(tmp_path, profile):
     assert c.status.value == "fail" and "above the maximum by 600 000.00 m²" in c.message_en
 
 
-@pytest.mark.parametrize("profile,source", [(GENERIC, "国办发〔2020〕33号"), (NATIONAL, "发改规划〔2021〕1383号")])
+@pytest.mark.parametrize("profile,source", [(GENERIC, "国办发〔2020〕33号"), (NATIONAL, "发改规划〔2021〕1383号")],
+                         ids=["generic", "national-2021"])
 def test_cultural_tourism_town_may_exceed_the_cap_where_the_source_says_so(tmp_path, profile, source):
     report = geocheck.check(town(tmp_path, 规划范围=rect(0, 0, 2800, 2000)), profile=profile,
                             town_type="cultural-tourism")

@@ -25,8 +25,7 @@ class RunPlugin(WorkerPlugin):
             self.run.close()
 
 
-def check_on_worker(job, plugin: str, **kwargs):
-    """check_job with the RunContext this worker keeps for the run named `plugin`."""
-    from .run import check_job
-
-    return check_job(job, run=get_worker().plugins[plugin].run, **kwargs)
+def check_on_worker(job, check_one, plugin: str):
+    """`check_one(job)` (run.check_job with the run's options) with the RunContext this worker
+    keeps for the run named `plugin`."""
+    return check_one(job, run=get_worker().plugins[plugin].run)

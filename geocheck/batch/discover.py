@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Iterable
 
 from ..inputs.encoding import DETECT_ORDER
-from ..errors import InputError
+from ..errors import ConfigError, InputError
 from ..inputs.formats import DATASET_FOLDER_SUFFIXES, FOLDER_MARKER_SUFFIXES, SUBMISSION_FILE_SUFFIXES
+from ..options import MANIFEST_COLUMNS, manifest_values
 
 MANIFEST_MAX_BYTES = 16 * 1024 * 1024  # a manifest of 100 000 rows is ~10 MB
 NAME_MAX_BYTES = 96  # report folder names; the files inside add their own names to the path
@@ -39,14 +40,19 @@ class Job:
 
     path: str
     name: str  # unique, safe folder name for its report
-    profile: str | None = None  # per-submission profile from a manifest
     problem: str | None = None  # known unreadable at discovery: reported as an error, never checked
-    town_type: str | None = None  # per-submission town type from a manifest
+    options: tuple = ()  # its manifest row's option values: (geocheck.options.OPTIONS name, value) pairs
+
+    @property
+    def profile(self) -> str | None:
+        """The row's own profile, if it names one."""
+        return dict(self.options).get("profile")
 
 
 def discover(source: str | Path, *, exclude: Iterable[str | Path] = ()) -> list[Job]:
     """Jobs from a folder (every file of a format in geocheck.inputs.formats, every .gdb and folder of
-    Shapefiles below it) or from a manifest CSV with columns path[, name][, profile][, town_type]."""
+    Shapefiles below it) or from a manifest CSV with columns path[, name] and any of
+    geocheck.options.MANIFEST_COLUMNS (profile, town_type, boundary, encoding …)."""
     source = Path(source)
     if not os.path.lexists(source):
         raise InputError("does not exist", source)
@@ -55,7 +61,7 @@ def discover(source: str | Path, *, exclude: Iterable[str | Path] = ()) -> list[
     if not source.is_dir():
         raise InputError("is neither a folder of submissions nor a manifest .csv", source)
     skip = {r for r in map(_resolved, exclude) if r is not None}
-    found: list[tuple] = []  # (path, name, profile, problem, town type)
+    found: list[tuple] = []  # (path, name, problem, options)
     for folder, dirs, files in os.walk(source):  # symlinked folders are not followed: no loops
         here = Path(folder)
         if _resolved(here) in skip:
@@ -64,14 +70,14 @@ def discover(source: str | Path, *, exclude: Iterable[str | Path] = ()) -> list[
         dirs.sort()
         if here.suffix.lower() in DATASET_FOLDER_SUFFIXES or any(
                 Path(f).suffix.lower() in FOLDER_MARKER_SUFFIXES for f in files):
-            found.append((here, None, None, None, None))  # a File Geodatabase or a folder of Shapefiles is one submission
+            found.append((here, None, None, ()))  # a File Geodatabase or a folder of Shapefiles is one submission
             dirs[:] = []
             continue
         dirs[:] = [d for d in dirs if _resolved(here / d) not in skip]
         for f in sorted(files):
             p = here / f
             if p.suffix.lower() in SUBMISSION_FILE_SUFFIXES and _resolved(p) not in skip:  # a loop resolves to None
-                found.append((p, None, None, entry_problem(p, folders=False), None))
+                found.append((p, None, entry_problem(p, folders=False), ()))
     found.sort(key=lambda e: e[0])
     return _named(found, source)
 
@@ -140,22 +146,28 @@ def _from_manifest(manifest: Path) -> list[Job]:
         raise InputError(f"cannot read manifest ({exc})", manifest) from None
     header = [h.strip().lower() for h in rows[0]] if rows else []
     if "path" not in header:
-        raise InputError("manifest needs a 'path' column (and optionally 'name', 'profile', 'town_type')", manifest)
-    col = {h: header.index(h) for h in ("path", "name", "profile", "town_type") if h in header}
-    entries = []
+        raise InputError(f"manifest needs a 'path' column (and optionally 'name', {', '.join(MANIFEST_COLUMNS)})",
+                         manifest)
+    col = {h: header.index(h) for h in ("path", "name", *MANIFEST_COLUMNS) if h in header}
+    entries: list[tuple[Path, str | None, str | None, tuple]] = []  # (path, name, problem, options)
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue  # blank line
         cells = {h: (row[i].strip() if i < len(row) else "") for h, i in col.items()}
-        name, profile, town_type = cells.get("name") or None, cells.get("profile") or None, cells.get("town_type") or None
-        if not cells["path"]:
-            entries.append((manifest, name or f"manifest-line-{number}", profile,
-                            f"manifest line {number} gives no path", town_type))
+        name = cells.pop("name", "") or None
+        path = cells.pop("path")
+        try:
+            options, problem = manifest_values(cells, f"manifest line {number}"), None
+        except ConfigError as exc:
+            options, problem = (), str(exc)  # one bad cell is that row's error, never the round's
+        if not path:
+            entries.append((manifest, name or f"manifest-line-{number}", f"manifest line {number} gives no path",
+                            options))
             continue
-        p = Path(cells["path"])
+        p = Path(path)
         if not p.is_absolute():
             p = manifest.parent / p  # paths in a manifest are relative to the manifest
-        entries.append((p, name, profile, entry_problem(p), town_type))
+        entries.append((p, name, problem or entry_problem(p), options))
     return _named(entries, manifest.parent)
 
 
@@ -163,7 +175,7 @@ def _from_manifest(manifest: Path) -> list[Job]:
 
 def _named(entries, root: Path) -> list[Job]:
     jobs, used = [], set()
-    for path, name, profile, problem, town_type in entries:
+    for path, name, problem, options in entries:
         if name is None:
             try:
                 rel = Path(path).relative_to(root)
@@ -176,7 +188,7 @@ def _named(entries, root: Path) -> list[Job]:
         while unique.lower() in used:
             unique, k = f"{safe}-{k}", k + 1
         used.add(unique.lower())
-        jobs.append(Job(str(path), unique, profile, problem, town_type))
+        jobs.append(Job(str(path), unique, problem, options))
     return jobs
 
 

@@ -106,14 +106,16 @@ def postgis_digest(spec) -> str:
             columns = conn.execute(
                 "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ',' ORDER BY attnum) "
                 "FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
-                (name.as_string(conn),)).fetchone()[0]
+                (name.as_string(conn),)).fetchone()
             rows = conn.execute(sql.SQL(
                 "SELECT count(*), sum(('x' || substr(h, 1, 15))::bit(60)::bigint), "
                 "sum(('x' || substr(h, 16, 15))::bit(60)::bigint) FROM (SELECT md5(t::text) AS h FROM {} t) s"
             ).format(name)).fetchone()
+        if columns is None or rows is None:  # aggregates always return a row; be explicit anyway
+            raise LookupError(f"no checksum row for {spec.layer}")
     except Exception as exc:  # noqa: BLE001 - any failure means "cannot prove unchanged"
         return f"unavailable:{type(exc).__name__}:{os.urandom(16).hex()}"
-    return hashlib.sha256(json.dumps([columns, *map(str, rows)]).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([columns[0], *map(str, rows)]).encode()).hexdigest()
 
 
 @lru_cache(maxsize=64)
@@ -135,10 +137,11 @@ def _town_types() -> dict:
         return {"unreadable": os.urandom(16).hex()}
 
 
-def context_digest(options) -> str:
-    """Everything every submission of a run is checked with (computed once, in the parent)."""
+def context_digest(options, report_options=None) -> str:
+    """Everything every submission of a run is checked and written with (computed once, in the parent)."""
     h = hashlib.sha256()
-    h.update(json.dumps([__version__, asdict(options)], sort_keys=True, default=str).encode())
+    written = asdict(report_options) if report_options is not None else None
+    h.update(json.dumps([__version__, asdict(options), written], sort_keys=True, default=str).encode())
     h.update(_profile_digest(options.profile).encode())
     h.update(json.dumps(_town_types(), sort_keys=True).encode())  # the catalogue exemptions are granted to
     config_file = getattr(options.config, "path", None)
@@ -150,9 +153,9 @@ def context_digest(options) -> str:
 
 
 def job_fingerprint(job, context: str) -> str:
-    """Changes when the submission's files, its own profile or the run's context change."""
+    """Changes when the submission's files, its own options and profile or the run's context change."""
     h = hashlib.sha256()
-    h.update(json.dumps([context, job.path, job.profile, job.town_type]).encode())
+    h.update(json.dumps([context, job.path, job.options]).encode())
     if job.profile:
         h.update(_profile_digest(job.profile).encode())
     h.update(dataset_digest(job.path).encode())

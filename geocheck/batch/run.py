@@ -29,6 +29,7 @@ import time
 import uuid
 from collections import Counter, deque
 from contextlib import contextmanager
+from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -36,35 +37,18 @@ from typing import Callable, Iterator
 from .. import __version__
 from ..errors import GeocheckError
 from ..findings import Report, Status, Verdict
+from ..options import CheckOptions, ReportOptions
 from ..report import to_json, write_atomic
 from ..report.atomic import OutputError, disk_problem, output_error, remove_stale_temporaries
+from ..report.formats import BATCH_REPORT, BY_NAME as FORMATS
 from .context import RunContext
 from .discover import LOCK_NAME, RESERVE_NAME, Job
 from .fingerprint import context_digest, job_fingerprint
 
-REPORT_NAME = "report.json"
+REPORT_NAME = BATCH_REPORT
 FINGERPRINT_NAME = ".geocheck-fingerprint"
-REPORT_FILES = {"text": "report.txt", "html": "report.html", "markdown": "report.md", "docx": "opinion.docx"}
 # Room kept free for the summary files (CSV, JSON, index.html), so a full disk still gets one.
 RESERVE_BASE, RESERVE_PER_JOB, RESERVE_MAX = 256 * 1024, 8 * 1024, 64 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class CheckOptions:
-    """What every submission is checked with (picklable: it travels to worker processes)."""
-
-    profile: str | None = None
-    crs: str | None = None
-    assume_crs: str | None = None
-    roles: tuple[tuple[str, str], ...] = ()
-    fields: tuple[tuple[str, str], ...] = ()  # parcel-layer field names per purpose
-    references: tuple = ()  # geocheck.references.ReferenceSpec, opened once per worker
-    formats: tuple[str, ...] = ("json", "html")  # report formats written per submission
-    findings: bool = True  # also write findings.gpkg (styled for QGIS) per submission
-    lang: str = "zh"
-    town_type: str | None = None
-    allow_crs_distortion: bool = False
-    config: object = None  # geocheck.config.Config the options came from, named in every report
 
 
 @dataclass
@@ -104,7 +88,7 @@ class BatchSummary:
 
 # ---------------------------------------------------------------- one submission
 
-def check_job(job: Job, options: CheckOptions, out_dir: str, force: bool = False,
+def check_job(job: Job, options: CheckOptions, report_options: ReportOptions, out_dir: str, force: bool = False,
               context: str | None = None, run: RunContext | None = None) -> Outcome:
     """Check one submission and write its report folder. A bad submission is an `error` outcome;
     only an output that cannot be written raises (OutputError), for the run to stop.
@@ -120,7 +104,7 @@ def check_job(job: Job, options: CheckOptions, out_dir: str, force: bool = False
         raise output_error(exc, folder) from None
     fp = None
     if job.problem is None:
-        fp = job_fingerprint(job, context if context is not None else context_digest(options))
+        fp = job_fingerprint(job, context if context is not None else context_digest(options, report_options))
         if not force and (reused := _reusable(job, options, report_file, fp_file, fp)) is not None:
             return reused
     try:
@@ -141,7 +125,7 @@ def check_job(job: Job, options: CheckOptions, out_dir: str, force: bool = False
         except Exception as exc:  # a bug on one submission must not stop the batch
             report = Report.failed(__version__, job.path, f"internal error: {type(exc).__name__}: {exc}")
     try:
-        _write_formats(report, options, folder)
+        _write_formats(report, report_options, folder)
     except OutputError:
         raise
     except Exception as exc:  # a report that cannot be drawn must not stop the batch either
@@ -173,28 +157,19 @@ def _reusable(job, options, report_file: Path, fp_file: Path, fp: str) -> Outcom
 def _check(job: Job, options: CheckOptions, run: RunContext):
     from ..api import check
 
-    return check(
-        job.path,
-        profile=job.profile or options.profile,
-        roles=dict(options.roles),
-        fields=dict(options.fields),
-        crs=options.crs,
-        assume_crs=options.assume_crs,
-        references=run.references(options.references),  # a province's layers: opened once per worker
-        town_type=job.town_type or options.town_type,
-        allow_crs_distortion=options.allow_crs_distortion,
-        config=options.config,
-    )
+    # the manifest row's options over the run's; its references are the run's, opened once per worker
+    return check(job.path, options.overridden(job.options), references=run.references(options.references))
 
 
-def _write_formats(report, options: CheckOptions, folder: Path) -> None:
+def _write_formats(report, report_options: ReportOptions, folder: Path) -> None:
     """The per-submission files besides report.json (which is always written, last)."""
     from ..report import render_report, write_findings_gpkg
 
-    for fmt in options.formats:
-        if fmt in REPORT_FILES:
-            write_atomic(folder / REPORT_FILES[fmt], render_report(report, fmt, lang=options.lang, color=False))
-    if options.findings and report.error is None:
+    for fmt in report_options.formats:
+        if FORMATS[fmt].batch_file != REPORT_NAME:
+            write_atomic(folder / FORMATS[fmt].batch_file,
+                         render_report(report, fmt, lang=report_options.lang, color=False))
+    if report_options.findings and report.error is None:
         write_findings_gpkg(report, folder / "findings.gpkg")
 
 
@@ -229,8 +204,8 @@ def _start_pool_worker():
     _pool_worker.run = RunContext()
 
 
-def _check_in_pool(job: Job, options: CheckOptions, out_dir: str, force: bool, context: str) -> Outcome:
-    return check_job(job, options, out_dir, force, context, _pool_worker.run)
+def _check_in_pool(check_one: partial, job: Job) -> Outcome:
+    return check_one(job, run=_pool_worker.run)
 
 
 class StopRequest:
@@ -314,13 +289,15 @@ def run_batch(
     jobs: list[Job],
     out_dir: str | Path,
     options: CheckOptions,
+    report_options: ReportOptions = ReportOptions(),
     *,
     workers: int | None = None,
     scheduler: str | None = None,
     force: bool = False,
     on_result: Callable[[Outcome, int, int], None] | None = None,
 ) -> BatchSummary:
-    """Check every job; write per-submission folders and the batch summary in out_dir."""
+    """Check every job with `options` (each with its manifest row's over them); write per-submission
+    folders (report.json and `report_options`' files) and the batch summary in out_dir."""
     from .summary import write_summary
 
     out_dir = Path(out_dir)
@@ -344,17 +321,19 @@ def run_batch(
         interrupted, stopped = False, None
         with stop.installed():  # also while the summary is written: a first Ctrl-C cannot cut it short
             try:
-                context = context_digest(options)
+                # check_job with everything but the job (picklable: it travels to the workers)
+                check_one = partial(check_job, options=options, report_options=report_options, out_dir=str(out_dir),
+                                    force=force, context=context_digest(options, report_options))
                 if scheduler:
-                    _run_on_dask(jobs, out_dir, options, force, context, scheduler, record, stop)
+                    _run_on_dask(jobs, check_one, scheduler, record, stop)
                 elif (workers or 1) <= 1 or total <= 1:
                     with RunContext() as run:
                         for job in jobs:
                             if stop.requested:
                                 break
-                            record(check_job(job, options, str(out_dir), force, context, run))
+                            record(check_one(job, run=run))
                 else:
-                    _run_in_processes(jobs, out_dir, options, force, context, workers, record, stop)
+                    _run_in_processes(jobs, check_one, workers, record, stop)
             except KeyboardInterrupt:
                 interrupted = True
             except OutputError as exc:
@@ -376,19 +355,19 @@ WORKER_DIED = ("the worker process checking it died (out of memory, or a crash i
                "checked again alone, it died again")
 
 
-def _run_in_processes(jobs, out_dir, options, force, context, workers, record, stop: StopRequest):
+def _run_in_processes(jobs, check_one: partial, workers, record, stop: StopRequest):
     """Check jobs in a pool of worker processes. A worker that dies (killed, out of memory, a
     crash in GDAL) breaks the pool: the submissions it may have held are checked again one by
     one in a pool of their own, so only one that kills its worker alone becomes an error row;
     the others run on in a new pool."""
     waiting = deque(jobs)
     while waiting and not stop.requested:
-        suspects = _run_pool(waiting, min(workers, len(waiting)), out_dir, options, force, context, record, stop)
+        suspects = _run_pool(waiting, min(workers, len(waiting)), check_one, record, stop)
         for job in suspects:
             if stop.requested:
                 break
-            if _run_pool(deque([job]), 1, out_dir, options, force, context, record, stop):
-                record(_died(job, options, out_dir))
+            if _run_pool(deque([job]), 1, check_one, record, stop):
+                record(_died(job, check_one.keywords["options"], check_one.keywords["out_dir"]))
 
 
 def _died(job: Job, options: CheckOptions, out_dir) -> Outcome:
@@ -402,7 +381,7 @@ def _died(job: Job, options: CheckOptions, out_dir) -> Outcome:
     return outcome_from_report(job, report.to_dict(), options)
 
 
-def _run_pool(waiting: deque, workers, out_dir, options, force, context, record, stop: StopRequest) -> list[Job]:
+def _run_pool(waiting: deque, workers, check_one: partial, record, stop: StopRequest) -> list[Job]:
     """Run jobs from `waiting` until it is empty or a stop; each worker has one submission running
     and at most one waiting, so a stop never has to cancel queued work (the executor cannot
     cancel it cleanly once a worker is terminated). Returns the jobs in flight when a worker
@@ -416,7 +395,7 @@ def _run_pool(waiting: deque, workers, out_dir, options, force, context, record,
     def feed():
         while not stop.requested and failure is None and not suspects and waiting and len(in_flight) <= workers:
             job = waiting.popleft()
-            in_flight[pool.submit(_check_in_pool, job, options, str(out_dir), force, context)] = job
+            in_flight[pool.submit(_check_in_pool, check_one, job)] = job
 
     # Workers are spawned by the first submissions; ignoring SIGINT meanwhile makes them start
     # with it ignored, so a Ctrl-C during their start-up cannot kill them before the initializer runs.
@@ -455,7 +434,7 @@ def _run_pool(waiting: deque, workers, out_dir, options, force, context, record,
     return sorted(suspects, key=lambda j: j.name)
 
 
-def _run_on_dask(jobs, out_dir, options, force, context, address, record, stop: StopRequest):
+def _run_on_dask(jobs, check_one: partial, address, record, stop: StopRequest):
     try:
         from distributed import Client, wait
     except ImportError:
@@ -469,8 +448,8 @@ def _run_on_dask(jobs, out_dir, options, force, context, address, record, stop: 
     plugin = RunPlugin(f"geocheck-run-{uuid.uuid4().hex}")  # each worker's RunContext, for this run only
     with client:
         client.register_plugin(plugin)
-        futures = client.map(check_on_worker, jobs, plugin=plugin.name, options=options, out_dir=str(out_dir),
-                             force=force, context=context, pure=False, key=[f"geocheck-{j.name}" for j in jobs])
+        futures = client.map(check_on_worker, jobs, check_one=check_one, plugin=plugin.name, pure=False,
+                             key=[f"geocheck-{j.name}" for j in jobs])
         pending, failure = set(futures), None
         try:
             while pending:

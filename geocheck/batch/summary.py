@@ -18,11 +18,11 @@ from .. import __version__
 from ..findings import Verdict
 from ..printable import csv_cell
 from ..report import write_atomic
+from ..roles import ROLES
 
 NOT_CHECKED = "not_checked"
 NOT_CHECKED_REASON = "batch stopped before this submission was checked"
-MEASURE_COLUMNS = ("planned_area_m2", "construction_area_m2", "construction_parts", "core_area_m2",
-                   "urban_design_coverage_pct")
+MEASURE_COLUMNS = tuple(col for role in ROLES.values() for col in role.summary_columns)
 # Outcome field → column counting that status's checks
 COUNT_COLUMNS = {"failures": "failed_checks", "warnings": "warned_checks", "not_run": "not_run_checks"}
 

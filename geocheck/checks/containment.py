@@ -2,31 +2,27 @@
 
 from __future__ import annotations
 
-import shapely
-
 from ..findings import Indicator, plain_id
-from ..geometry import polygonal
 from ..units import area_triplet, format_area, mu
-from .registry import register
+from .registry import Quantity, register
+
+OUTSIDE_BOUNDARY = Quantity.outside("construction", cover="boundary")
 
 
-def features_outside(layer, cover, tol: float, kind: str, cover_en: str,
+def features_outside(layer, outside, tol: float, kind: str, cover_en: str,
                      reference_kind: str | None = None) -> list[Indicator]:
-    """Each feature of a role layer sticking out of `cover` by more than `tol` m², with its
-    feature id and the outside part, for the reviewer to open in GIS."""
-    found = []
-    for fid, geom in layer.features.geometry.items():
-        part = polygonal(shapely.difference(geom, cover))
-        if part.area > tol:
-            found.append(Indicator(kind=kind, role=layer.role, layer=layer.ref.name, fid=plain_id(fid),
-                                   geometry=part, measured=float(part.area), reference_kind=reference_kind,
-                                   info=f"{part.area:,.1f} m² ({mu(part.area):,.2f} 亩) outside {cover_en}"))
-    return found
+    """Each feature of a role layer sticking out of its cover by more than `tol` m² (from a
+    measured geocheck.measure.Outside), with its feature id and the outside part, for the
+    reviewer to open in GIS."""
+    return [Indicator(kind=kind, role=layer.role, layer=layer.ref.name, fid=plain_id(fid),
+                      geometry=part, measured=float(part.area), reference_kind=reference_kind,
+                      info=f"{part.area:,.1f} m² ({mu(part.area):,.2f} 亩) outside {cover_en}")
+            for fid, part in outside.by_feature if part.area > tol]
 
 
 @register(
     "GC311", "建设范围位于规划范围内", "Construction zone inside planned area",
-    roles=("construction", "boundary"),
+    roles=("construction", "boundary"), measures=(OUTSIDE_BOUNDARY,),
     params={"tolerance_m2": {"type": "number", "minimum": 0, "description": "outside area forgiven as digitising slack, m²"}},
     required=("tolerance_m2",),
     doc="""
@@ -45,13 +41,11 @@ listed with its feature id and the outside part as a polygon.
 """,
 )
 def check_inside_boundary(ctx):
-    sub = ctx.submission
-    construction, boundary = sub.roles["construction"], sub.roles["boundary"]
+    construction = ctx.submission.roles["construction"]
     tol = float(ctx.param("tolerance_m2"))
-    outside = shapely.difference(construction.union, boundary.union)
-    outside_m2 = float(outside.area)
-    features = features_outside(construction, boundary.union, tol, "outside_boundary", "the planned area")
-    pct = 100.0 * outside_m2 / construction.area_m2 if construction.area_m2 else 0.0
+    outside = ctx.measured(OUTSIDE_BOUNDARY)
+    outside_m2, pct = outside.area_m2, outside.pct_of_role
+    features = features_outside(construction, outside, tol, "outside_boundary", "the planned area")
     measured = area_triplet(outside_m2) | {"pct_of_construction": round(pct, 3), "text": format_area(outside_m2)}
     threshold = {"max_m2": tol, "text_zh": f"规划范围外建设面积 ≤ {tol:g} 平方米（数值误差）",
                  "text_en": f"construction outside the planned area ≤ {tol:g} m² (numerical slack)"}

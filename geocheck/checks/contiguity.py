@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from ..findings import Indicator
-from ..measure import contiguity
 from ..roles import ROLES
-from .registry import register
+from .registry import Quantity, register
 
 PARAMS = {
     "gap_tolerance_m": {"type": "number", "minimum": 0, "description": "gaps up to this distance (m) do not break contiguity"},
@@ -15,10 +14,11 @@ PARAMS = {
 
 def _make_contiguity_rule(code, role):
     r = ROLES[role]
+    parts = Quantity.parts(role)
 
     @register(
         code, f"{r.title_zh}集中连片", f"{r.title_en.capitalize()} contiguous",
-        roles=(role,), params=PARAMS, required=("gap_tolerance_m",),
+        roles=(role,), measures=(parts,), params=PARAMS, required=("gap_tolerance_m",),
         doc=f"""
 **What it checks.** The {r.title_en} ({r.title_zh}) forms at most `max_parts` (default 1)
 group once gaps up to `gap_tolerance_m` are closed.
@@ -42,7 +42,7 @@ parts) that a reviewer can open in GIS.
         layer = ctx.submission.roles[role]
         tol = float(ctx.param("gap_tolerance_m"))
         max_parts = int(ctx.param("max_parts", 1))
-        c = contiguity(layer.union, tol + ctx.length_tolerance_m)  # a gap a hair over the bound is on it
+        c = ctx.measured(parts).at(tol + ctx.length_tolerance_m)  # a gap a hair over the bound is on it
         features = [
             Indicator(kind="gap", role=role, layer=layer.ref.name, geometry=g.line, measured=g.distance_m,
                       info=f"gap {g.distance_m:.1f} m between parts {g.part_a + 1} and {g.part_b + 1}")

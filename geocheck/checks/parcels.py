@@ -1,7 +1,7 @@
 """GC6xx: 控规 parcels — land-use codes, coverage, areas, structure and control indicators.
 
-The parcel layer is measured once (geocheck.parcels.measure_parcels, run by api.check and kept
-on the submission); each rule here only judges that measurement against its profile settings.
+The parcel layer is measured once (geocheck.parcels.measure_parcels, run by geocheck.measure);
+each rule here only judges that measurement against its profile settings.
 A field a rule needs that the layer lacks makes the rule `not_run`, never a pass.
 """
 
@@ -14,9 +14,10 @@ import numpy as np
 from ..findings import Indicator, Severity, Status
 from ..parcels.fields import BOUND_PAIRS, PURPOSES
 from ..units import area_triplet, format_area
-from .registry import register
+from .registry import Quantity, register
 
 ROLE = "parcels"
+PARCELS = Quantity.parcels()
 TOLERANCE = {"tolerance_m2": {"type": "number", "minimum": 0,
                               "description": "areas up to this size (m²) are floating-point or drawing slack, not findings"}}
 PCT = {"type": "number", "minimum": 0, "maximum": 100}
@@ -26,7 +27,7 @@ MAX_FEATURES = 500
 
 def _m(ctx):
     """The parcel measurement, or a not_run result saying why there is none."""
-    m = ctx.submission.parcels
+    m = ctx.measured(PARCELS)
     if m is None:
         return None, ctx.not_run(Status.NOT_RUN, "规则集缺少 [landuse] 用地分类设置，无法检查控规地块",
                                  "not run: the profile has no [landuse] table (which classes are construction, "
@@ -71,7 +72,7 @@ def _area_measure(m2: float, **extra) -> dict:
 
 
 @register(
-    "GC601", "用地代码合法", "Land-use codes legal", roles=(ROLE,),
+    "GC601", "用地代码合法", "Land-use codes legal", roles=(ROLE,), measures=(PARCELS,),
     params={"code_systems_note": {"type": "string", "description": "why the profile accepts the code systems it does"}},
     doc="""
 **What it checks.** Every parcel carries a land-use code (or a name) that exists in an accepted
@@ -130,7 +131,7 @@ def check_codes(ctx):
 
 
 @register(
-    "GC602", "用地代码与名称一致", "Land-use code and name agree", roles=(ROLE,),
+    "GC602", "用地代码与名称一致", "Land-use code and name agree", roles=(ROLE,), measures=(PARCELS,),
     doc="""
 **What it checks.** Where a parcel carries both a code and a name, the name is the code's name
 in its code system, or the name of one of the code's parent classes (a `070102` parcel named
@@ -172,7 +173,7 @@ def check_names(ctx):
 
 
 @register(
-    "GC611", "地块无缝隙", "Parcels leave no gaps", roles=(ROLE,), params=TOLERANCE, required=("tolerance_m2",),
+    "GC611", "地块无缝隙", "Parcels leave no gaps", roles=(ROLE,), measures=(PARCELS,), params=TOLERANCE, required=("tolerance_m2",),
     doc="""
 **What it checks.** The parcels cover the planned area without gaps (无缝隙): no part of the
 planned area larger than `tolerance_m2` is left without a parcel. Without a planned-area layer,
@@ -207,7 +208,7 @@ def check_gaps(ctx):
 
 
 @register(
-    "GC612", "地块无压盖", "Parcels do not overlap", roles=(ROLE,), params=TOLERANCE, required=("tolerance_m2",),
+    "GC612", "地块无压盖", "Parcels do not overlap", roles=(ROLE,), measures=(PARCELS,), params=TOLERANCE, required=("tolerance_m2",),
     doc="""
 **What it checks.** No two parcels overlap (无压盖) by more than `tolerance_m2`.
 
@@ -234,7 +235,7 @@ def check_overlaps(ctx):
 
 
 @register(
-    "GC613", "地块不超出规划范围", "Parcels inside the planned area", roles=(ROLE, "boundary"),
+    "GC613", "地块不超出规划范围", "Parcels inside the planned area", roles=(ROLE, "boundary"), measures=(PARCELS,),
     params=TOLERANCE, required=("tolerance_m2",),
     doc="""
 **What it checks.** No parcel reaches outside the planned area by more than `tolerance_m2`.
@@ -279,7 +280,7 @@ def _judge_pieces(ctx, m, pieces, kind, info, threshold_text, found_text, clean_
 
 
 @register(
-    "GC614", "无碎小地块", "No sliver parcels", roles=(ROLE,),
+    "GC614", "无碎小地块", "No sliver parcels", roles=(ROLE,), measures=(PARCELS,),
     params={"min_area_m2": {"type": "number", "exclusiveMinimum": 0, "description": "smallest plausible parcel, m²"}},
     required=("min_area_m2",),
     doc="""
@@ -314,7 +315,7 @@ def check_slivers(ctx):
 
 
 @register(
-    "GC621", "申报面积与图形面积一致", "Declared area matches drawn area", roles=(ROLE,),
+    "GC621", "申报面积与图形面积一致", "Declared area matches drawn area", roles=(ROLE,), measures=(PARCELS,),
     params={"tolerance_m2": {"type": "number", "minimum": 0, "description": "accepted |declared − measured|, m²"}},
     required=("tolerance_m2",),
     doc="""
@@ -364,7 +365,7 @@ def check_declared_area(ctx):
 
 @register(
     "GC631", "建设用地与建设范围一致", "Construction land matches the construction zone",
-    roles=(ROLE, "construction"),
+    roles=(ROLE, "construction"), measures=(PARCELS,),
     params={"tolerance_pct": {**PCT, "description": "accepted difference, percent of the construction zone"},
             "tolerance_m2": {"type": "number", "minimum": 0, "description": "accepted difference, m² (either bound suffices)"}},
     any_of=(("tolerance_pct",), ("tolerance_m2",)),
@@ -390,7 +391,7 @@ def check_construction(ctx):
     m, stop = _guard(ctx, "code", "name", any_of=True)
     if stop is not None:
         return stop
-    zone = ctx.submission.roles["construction"]
+    zone, zone_m2 = ctx.submission.roles["construction"], ctx.area("construction").area_m2
     vs = m.construction_vs_zone
     out, missing = vs["parcels_outside_zone"], vs["zone_not_coded"]
     worst = max(out.area_m2, missing.area_m2)
@@ -398,7 +399,7 @@ def check_construction(ctx):
     if ctx.param("tolerance_m2") is not None:
         limits.append(float(ctx.param("tolerance_m2")))
     if ctx.param("tolerance_pct") is not None:
-        limits.append(zone.area_m2 * float(ctx.param("tolerance_pct")) / 100.0)
+        limits.append(zone_m2 * float(ctx.param("tolerance_pct")) / 100.0)
     limit = max(limits)
     features = []
     if out.area_m2 > 0:
@@ -413,22 +414,22 @@ def check_construction(ctx):
         f"{ctx.param('tolerance_pct'):g}%" if ctx.param("tolerance_pct") is not None else None]))
     return ctx.result(
         worst > limit, features=features,
-        measured={"construction_land": _area_measure(m.construction_m2), "zone": _area_measure(zone.area_m2),
+        measured={"construction_land": _area_measure(m.construction_m2), "zone": _area_measure(zone_m2),
                   "coded_outside_zone_m2": round(out.area_m2, 2), "zone_not_coded_m2": round(missing.area_m2, 2),
-                  "text": f"{format_area(m.construction_m2)} coded vs {format_area(zone.area_m2)} zone",
-                  "text_zh": f"按代码的建设用地 {format_area(m.construction_m2)}，建设范围 {format_area(zone.area_m2)}"},
+                  "text": f"{format_area(m.construction_m2)} coded vs {format_area(zone_m2)} zone",
+                  "text_zh": f"按代码的建设用地 {format_area(m.construction_m2)}，建设范围 {format_area(zone_m2)}"},
         threshold={"limit_m2": round(limit, 2), "text_zh": f"差异不超过 {tol_text}（取较宽者）",
                    "text_en": f"differences within {tol_text} (the wider applies)"},
-        message_zh=(f"按用地代码计建设用地 {format_area(m.construction_m2)}，建设范围 {format_area(zone.area_m2)}；"
+        message_zh=(f"按用地代码计建设用地 {format_area(m.construction_m2)}，建设范围 {format_area(zone_m2)}；"
                     f"范围外建设用地 {out.area_m2:.1f} 平方米，范围内非建设用地 {missing.area_m2:.1f} 平方米"),
         message_en=(f"construction land by code {format_area(m.construction_m2)}, construction zone "
-                    f"{format_area(zone.area_m2)}; {out.area_m2:.1f} m² coded outside the zone, "
+                    f"{format_area(zone_m2)}; {out.area_m2:.1f} m² coded outside the zone, "
                     f"{missing.area_m2:.1f} m² of the zone not coded as construction"),
     )
 
 
 @register(
-    "GC641", "住宅用地占建设用地比例", "Residential share of construction land", roles=(ROLE,),
+    "GC641", "住宅用地占建设用地比例", "Residential share of construction land", roles=(ROLE,), measures=(PARCELS,),
     params={"max_pct": {**PCT, "description": "largest accepted share, percent (fails above)"},
             "warn_above_pct": {**PCT, "description": "share above which the rule warns (the encouraged level)"}},
     required=("max_pct",),
@@ -488,7 +489,7 @@ def check_residential_share(ctx):
 
 
 @register(
-    "GC642", "用地构成与绿地开敞空间", "Land-use composition and green space", roles=(ROLE,),
+    "GC642", "用地构成与绿地开敞空间", "Land-use composition and green space", roles=(ROLE,), measures=(PARCELS,),
     params={"min_green_pct": {**PCT, "description": "smallest accepted green/open-space share of construction land, percent (optional: without it the share is only reported)"}},
     doc="""
 **What it checks.** Reports the land-use composition by first-level class (area in km², 亩 and
@@ -547,7 +548,7 @@ INDICATOR_OF = {"far": "far", "far_max": "far", "far_min": "far", "density": "de
 
 
 @register(
-    "GC651", "建设地块控制指标齐全", "Construction parcels carry control indicators", roles=(ROLE,),
+    "GC651", "建设地块控制指标齐全", "Construction parcels carry control indicators", roles=(ROLE,), measures=(PARCELS,),
     params={"indicators": {"type": "array", "items": {"enum": ["far", "density", "green_ratio", "height"]},
                            "minItems": 1, "description": "indicators every construction parcel must carry"}},
     required=("indicators",),
@@ -606,7 +607,7 @@ def check_indicators_present(ctx):
 
 
 @register(
-    "GC652", "控制指标取值合理", "Control indicators plausible", roles=(ROLE,), params=RANGE_PARAMS,
+    "GC652", "控制指标取值合理", "Control indicators plausible", roles=(ROLE,), measures=(PARCELS,), params=RANGE_PARAMS,
     required=tuple(RANGE_PARAMS),
     doc="""
 **What it checks.** Every control indicator present on a parcel is a number within the

@@ -1,23 +1,21 @@
 """GC4xx: the plan against the reference lines (三区三线) and heritage sites.
 
-Every rule here reads its reference layer through ctx.references (a ReferenceContext: only
-candidates in the submission's box, exact overlaps per reference feature). A rule whose
-reference kind was not given skips with the reason; tolerances and severities come from the
-profile (policy forgives no area, so profiles set floating-point slack only).
+Every rule here declares the overlaps it judges (register(..., measures=...)); geocheck.measure
+reads the reference candidates in the submission's box and computes the exact overlaps per
+reference feature once, before any rule runs. A rule whose reference kind was not given skips
+with the reason; tolerances and severities come from the profile (policy forgives no area, so
+profiles set floating-point slack only).
 """
 
 from __future__ import annotations
 
-import shapely
-
 from ..findings import Indicator, Severity, Status, plain_id
-from ..geometry import polygonal
-from ..references.overlay import Overlap, union_area
+from ..references.overlay import ZONES, Overlap, radii_text, union_area
 from ..references.spec import KINDS
 from ..roles import ROLES
 from ..units import area_triplet, format_area, mu
 from .containment import features_outside
-from .registry import register
+from .registry import Quantity, register
 
 TOLERANCE = {"tolerance_m2": {"type": "number", "minimum": 0,
                               "description": "floating-point slack forgiven, m² (policy has no area tolerance)"}}
@@ -54,12 +52,11 @@ def _ids(overlaps, tol):
 
 def overlap_check(ctx, kind, role, *, consent=False, overlaps=None, assumed=None):
     """Shared body: the role's overlap with `kind`, per reference feature, against the tolerance."""
-    refs = ctx.references
-    layer = ctx.submission.roles[role]
+    role_m2 = ctx.area(role).area_m2
     tol = float(ctx.param("tolerance_m2"))
-    overlaps = refs.overlaps(kind, role) if overlaps is None else overlaps
+    overlaps = ctx.measured(Quantity.overlaps(kind, role)) if overlaps is None else overlaps
     total, _ = union_area(overlaps)
-    pct = 100.0 * total / layer.area_m2 if layer.area_m2 else 0.0
+    pct = 100.0 * total / role_m2 if role_m2 else 0.0
     k, r = KINDS[kind], ROLES[role]
     ref_zh = assumed[0] if assumed else k.title_zh
     ref_en = assumed[1] if assumed else k.title_en
@@ -84,8 +81,8 @@ def overlap_check(ctx, kind, role, *, consent=False, overlaps=None, assumed=None
 
 def overlap_rule(code, title_zh, title_en, *, kind, role, consent=False, doc=""):
     """Register a rule that is overlap_check of one reference kind against one role."""
-    register(code, title_zh, title_en, roles=(role,), references=(kind,), params=TOLERANCE,
-             required=("tolerance_m2",), doc=doc)(
+    register(code, title_zh, title_en, roles=(role,), references=(kind,), measures=(Quantity.overlaps(kind, role),),
+             params=TOLERANCE, required=("tolerance_m2",), doc=doc)(
         lambda ctx: overlap_check(ctx, kind, role, consent=consent))
 
 
@@ -177,10 +174,14 @@ field's id and the area inside the plan, e.g. 18 000 m² (27 亩, 0.59 %).
 )
 
 
+OUTSIDE_UDB = Quantity.outside("construction", kind="urban_development_boundary")
+
+
 @register(
     "GC421", "建设范围位于城镇开发边界内", "Construction zone inside the urban development boundary",
-    roles=("construction",), references=("urban_development_boundary",), params=TOLERANCE,
-    required=("tolerance_m2",),
+    roles=("construction",), references=("urban_development_boundary",),
+    measures=(Quantity.overlaps("urban_development_boundary", "construction"), OUTSIDE_UDB),
+    params=TOLERANCE, required=("tolerance_m2",),
     doc="""
 **What it checks.** The construction zone lies inside the urban development boundary
 (城镇开发边界, reference kind `urban_development_boundary`): the area outside it must not exceed
@@ -202,12 +203,10 @@ construction zone is outside.
 )
 def check_inside_udb(ctx):
     kind = "urban_development_boundary"
-    refs = ctx.references
     construction = ctx.submission.roles["construction"]
     tol = float(ctx.param("tolerance_m2"))
-    inside = polygonal(shapely.union_all([o.geometry for o in refs.overlaps(kind, "construction")]))
-    outside = refs.outside(kind, "construction")
-    features = features_outside(construction, inside, tol, "outside_urban_development_boundary",
+    outside = ctx.measured(OUTSIDE_UDB)
+    features = features_outside(construction, outside, tol, "outside_urban_development_boundary",
                                 "the urban development boundary", reference_kind=kind)
     area, pct = outside.area_m2, outside.pct_of_role
     measured = area_triplet(area) | {"pct_of_role": round(pct, 3), "text": f"{format_area(area)}, {pct:.2f}%"}
@@ -264,57 +263,18 @@ says so; profiles make it a warning.
 )
 
 
-def _radius_for(level, radii: dict) -> float | None:
-    """Exact protection level, else the longest configured level that starts it (省级 → 省级文物保护单位)."""
-    text = str(level).strip() if level is not None else ""
-    if text in radii:
-        return float(radii[text])
-    keys = [k for k in radii if text and text.startswith(k)]
-    return float(radii[max(keys, key=len)]) if keys else None
-
-
 def point_buffer_check(ctx, zone: str):
     """Heritage points buffered by an assumed radius per protection level (GC433/GC434)."""
     kind = "heritage_points"
-    refs = ctx.references
-    published = "heritage_protection_range" if zone == "protection_range" else "heritage_control_zone"
-    zone_zh, zone_en = ("保护范围", "protection range") if zone == "protection_range" else \
-        ("建设控制地带", "construction-control zone")
+    zone_zh, zone_en, _ = ZONES[zone]
     radii = dict(ctx.param("radius_m_by_level"))
-    construction = ctx.submission.roles["construction"]
-    margin = max(float(v) for v in radii.values())
-    # A site with a published zone polygon (same name) is judged by GC431/GC432, not by a guess.
-    names_published = {n for c in refs.candidates(published, margin_m=margin) for n in c.names if n} \
-        if refs.has(published) else set()
-    overlaps, unknown, replaced, inside = [], [], 0, []
-    for cand in refs.candidates(kind, margin_m=margin):
-        for i, point in enumerate(cand.geometries):
-            if cand.names[i] and cand.names[i] in names_published:
-                replaced += 1
-                continue
-            if construction.union.intersects(point):  # the site itself is on construction land: no assumption
-                inside.append(str(cand.names[i] or cand.ids[i]))
-            radius = _radius_for(cand.levels[i], radii)
-            if radius is None:
-                if point.distance(construction.union) <= margin:
-                    unknown.append((cand, i, point))
-                continue
-            part = polygonal(shapely.intersection(shapely.buffer(point, radius, quad_segs=32), construction.union))
-            if part.area > 0:
-                pct = 100.0 * part.area / construction.area_m2 if construction.area_m2 else 0.0
-                overlaps.append(Overlap(kind, cand.source.label, cand.ids[i], cand.names[i], "construction", part,
-                                        float(part.area), pct, level=cand.levels[i], assumed_buffer_m=radius,
-                                        assumed_zone=zone))
-    refs.record(overlaps)
-    radii_text = "、".join(f"{k} {v:g} m" for k, v in radii.items())
-    refs.note(f"文物保护单位仅有点位时，{zone_zh}按规则集设定的保护级别半径假定（{radii_text}），并非公布的范围，也无国家统一标准",
-              f"heritage sites known only as points were given an assumed {zone_en} radius per protection level "
-              f"({radii_text.replace('、', ', ')}), set by the profile: not a published zone, and there is no national default")
-    result = overlap_check(ctx, kind, "construction", consent=zone == "control_zone", overlaps=overlaps,
-                           assumed=(f"文物点位假定{zone_zh}（按级别半径 {radii_text}）",
+    measured = ctx.measured(Quantity.point_buffers(zone))
+    unknown, inside, text = measured.unknown, measured.inside, radii_text(radii)
+    result = overlap_check(ctx, kind, "construction", consent=zone == "control_zone", overlaps=measured.overlaps,
+                           assumed=(f"文物点位假定{zone_zh}（按级别半径 {text}）",
                                     f"{zone_en} assumed around heritage points (radius per level: "
-                                    f"{radii_text.replace('、', ', ')})"))
-    result.measured |= {"assumed_buffer": True, "radius_m_by_level": radii, "points_with_published_zone": replaced,
+                                    f"{text.replace('、', ', ')})"))
+    result.measured |= {"assumed_buffer": True, "radius_m_by_level": radii, "points_with_published_zone": measured.replaced,
                         "points_with_unknown_level": len(unknown), "points_inside_construction": len(inside)}
     if inside:  # measured, not assumed: this alone can fail the plan
         names = "、".join(inside)
@@ -345,7 +305,8 @@ def point_buffer_check(ctx, zone: str):
 
 @register(
     "GC433", "建设范围不占用文物点位的假定保护范围", "Construction clear of assumed protection ranges around heritage points",
-    roles=("construction",), references=("heritage_points",), params=TOLERANCE | RADII,
+    roles=("construction",), references=("heritage_points",), measures=(Quantity.point_buffers("protection_range"),),
+    params=TOLERANCE | RADII,
     required=("tolerance_m2", "radius_m_by_level"),
     doc="""
 **What it checks.** For heritage sites known only as points (reference kind `heritage_points`),
@@ -373,7 +334,8 @@ def check_heritage_point_range(ctx):
 
 @register(
     "GC434", "建设范围与文物点位假定建设控制地带重叠", "Construction in assumed control zones around heritage points",
-    roles=("construction",), references=("heritage_points",), params=TOLERANCE | RADII,
+    roles=("construction",), references=("heritage_points",), measures=(Quantity.point_buffers("control_zone"),),
+    params=TOLERANCE | RADII,
     required=("tolerance_m2", "radius_m_by_level"),
     doc="""
 **What it checks.** For heritage sites known only as points, how much of the construction zone

@@ -9,11 +9,14 @@ Profiles in rules/ choose which codes run, with which thresholds, severities and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..findings import CheckResult, Severity, Status
 from ..references.spec import KINDS
 from ..roles import ROLES
+
+if TYPE_CHECKING:  # geocheck.measure imports this module
+    from ..measure import Measurements
 
 FAMILIES = {
     "1": ("几何与输入", "Geometry and input"),
@@ -23,6 +26,57 @@ FAMILIES = {
     "5": ("规划深度", "Plan depth"),
     "6": ("控规地块", "Land-use parcels"),
 }
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A quantity a rule needs measured, declared with register(..., measures=...).
+
+    geocheck.measure computes each declared quantity once per check, before any rule runs; a
+    rule reads it with ctx.measured(quantity). A quantity's inputs (`roles`, `kinds`) must be
+    among its rule's roles and references, so run_rule's gates (missing role → fail or skip,
+    missing reference → not_run or skip) stop the rule before it asks for one never measured.
+    """
+
+    what: str  # "parts", "outside", "overlaps", "point_buffers" or "parcels" (see the constructors)
+    role: str | None = None
+    cover: str | None = None  # outside: the covering role
+    kind: str | None = None  # overlaps, outside: the reference kind
+    zone: str | None = None  # point_buffers: "protection_range" or "control_zone"
+
+    @classmethod
+    def parts(cls, role: str) -> "Quantity":
+        """`role`'s parts and the minimum spanning tree over their distances (contiguity)."""
+        return cls("parts", role=role)
+
+    @classmethod
+    def outside(cls, role: str, *, cover: str | None = None, kind: str | None = None) -> "Quantity":
+        """The part of `role` outside the role `cover`, or outside every feature of reference
+        `kind`: whole and per feature."""
+        return cls("outside", role=role, cover=cover, kind=kind)
+
+    @classmethod
+    def overlaps(cls, kind: str, role: str) -> "Quantity":
+        """The part of `role` inside each feature of reference `kind`."""
+        return cls("overlaps", role=role, kind=kind)
+
+    @classmethod
+    def point_buffers(cls, zone: str) -> "Quantity":
+        """Heritage points buffered by the rule's radius_m_by_level, against the construction zone."""
+        return cls("point_buffers", role="construction", kind="heritage_points", zone=zone)
+
+    @classmethod
+    def parcels(cls) -> "Quantity":
+        """The parcel layer under the profile's [landuse] table (geocheck.parcels.measure_parcels)."""
+        return cls("parcels", role="parcels")
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(r for r in (self.role, self.cover) if r is not None)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return (self.kind,) if self.kind is not None else ()
 
 
 @dataclass(frozen=True)
@@ -37,6 +91,7 @@ class Rule:
     run: Callable[["RuleContext"], CheckResult]
     any_of_params: tuple[tuple[str, ...], ...] = field(default=())
     references: tuple[str, ...] = field(default=())  # reference kinds it reads; missing → not_run or skip
+    measures: tuple[Quantity, ...] = field(default=())  # what geocheck.measure computes for it
 
     @property
     def family(self) -> tuple[str, str]:
@@ -46,14 +101,18 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
-def register(code, title_zh, title_en, *, roles=(), references=(), params=None, required=(), any_of=(), doc=""):
+def register(code, title_zh, title_en, *, roles=(), references=(), measures=(), params=None, required=(),
+             any_of=(), doc=""):
     """Decorator: add a check function to the registry under `code`."""
 
     def wrap(fn):
         if code in REGISTRY:
             raise RuntimeError(f"rule {code} registered twice")
+        for q in measures:
+            if not set(q.roles) <= set(roles) or not set(q.kinds) <= set(references):
+                raise RuntimeError(f"rule {code} measures {q} from inputs it does not declare")
         REGISTRY[code] = Rule(code, title_zh, title_en, tuple(roles), params or {},
-                              tuple(required), doc.strip(), fn, tuple(any_of), tuple(references))
+                              tuple(required), doc.strip(), fn, tuple(any_of), tuple(references), tuple(measures))
         return fn
 
     return wrap
@@ -61,14 +120,24 @@ def register(code, title_zh, title_en, *, roles=(), references=(), params=None, 
 
 @dataclass
 class RuleContext:
-    """What one check sees: the rule, its profile settings and the submission."""
+    """What one check sees: the rule, its profile settings, the submission and its measurements."""
 
     rule: Rule
     config: dict
     submission: object  # geocheck.submission.Submission (kept loose to avoid a cycle)
-    references: object = None  # geocheck.references.ReferenceContext, for the 4xx rules
+    measurements: "Measurements"
     tolerance: dict = field(default_factory=dict)  # the profile's measurement_tolerance
     exemption: dict | None = None  # the town type's exemption applied to `config`, if any
+
+    def measured(self, quantity: Quantity):
+        """The measurement of a quantity this rule declared in register(..., measures=...)."""
+        if quantity not in self.rule.measures:
+            raise RuntimeError(f"rule {self.rule.code} reads {quantity} without declaring it")
+        return self.measurements.values[quantity]
+
+    def area(self, role: str):
+        """The dissolved area of one of the rule's roles (geocheck.measure.RoleArea)."""
+        return self.measurements.areas[role]
 
     @property
     def severity(self) -> Severity:
@@ -112,7 +181,7 @@ class RuleContext:
         )
 
 
-def run_rule(rule: Rule, config: dict, submission, profile, references=None,
+def run_rule(rule: Rule, config: dict, submission, profile, measurements, references=None,
              town_type: str | None = None) -> CheckResult:
     """Run one rule after checking that what it needs is there (docs/verdicts.md).
 
@@ -123,7 +192,7 @@ def run_rule(rule: Rule, config: dict, submission, profile, references=None,
     rule's settings replaces the exempted parameters before the rule runs.
     """
     config, exemption = apply_exemption(config, town_type)
-    ctx = RuleContext(rule, config, submission, references, dict(profile.measurement_tolerance), exemption)
+    ctx = RuleContext(rule, config, submission, measurements, dict(profile.measurement_tolerance), exemption)
     for role in rule.roles:
         if submission.roles.get(role) is not None:
             continue

@@ -32,10 +32,10 @@ ABOUT_PARAMS = {
 NEAR_BOUND_KM2 = 0.0005  # closer than this to a bound, a message prints m² to two decimals
 
 
-def _measured(layer) -> dict:
-    out = area_triplet(layer.area_m2)
-    out["geodesic_m2"] = round(layer.geodesic_area_m2, 2)
-    out["text"] = format_area(layer.area_m2)
+def _measured(area) -> dict:
+    out = area_triplet(area.area_m2)
+    out["geodesic_m2"] = round(area.geodesic_m2, 2)
+    out["text"] = format_area(area.area_m2)
     return out
 
 
@@ -106,10 +106,10 @@ passes (0.05 m² short, within the tolerance); 2 998 000 m² and 5.6 km² do not
 """,
     )
     def check(ctx):
-        layer = ctx.submission.roles[role]
+        area = ctx.area(role)
         lo, hi = ctx.param("min_km2"), ctx.param("max_km2")
         tol = ctx.area_tolerance_m2
-        value = layer.area_m2
+        value = area.area_m2
         text_zh, text_en = _range_text(lo, hi)
         tol_zh, tol_en = _tolerance_texts(tol)
         threshold = {"min_km2": lo, "max_km2": hi, "tolerance_m2": tol,
@@ -128,7 +128,7 @@ passes (0.05 m² short, within the tolerance); 2 998 000 m² and 5.6 km² do not
             how_zh, how_en = "在范围内", "within range"
         ex_zh, ex_en = _exemption_texts(ctx, value, "max_km2")
         return ctx.result(
-            violated, measured=_measured(layer), threshold=threshold,
+            violated, measured=_measured(area), threshold=threshold,
             message_zh=f"{r.title_zh}面积 {v_zh}，{how_zh}（{text_zh}）{ex_zh}",
             message_en=f"{r.title_en} {v_en} is {how_en} ({text_en}){ex_en}",
         )
@@ -170,13 +170,13 @@ geodesic area alongside; band edges are held with `measurement_tolerance.area_m2
 """,
     )
     def check(ctx):
-        layer = ctx.submission.roles[role]
+        area = ctx.area(role)
         about = ctx.param("about_km2")
         inner, outer = ctx.param("pass_band_pct"), max(ctx.param("warn_band_pct"), ctx.param("pass_band_pct"))
         tol = ctx.area_tolerance_m2
         band = lambda pct: (about * (1 - pct / 100.0), about * (1 + pct / 100.0))  # noqa: E731
         (lo, hi), (wlo, whi) = band(inner), band(outer)
-        value = layer.area_m2
+        value = area.area_m2
         deviation = 100.0 * (km2(value) - about) / about
         tol_zh, tol_en = _tolerance_texts(tol)
         threshold = {
@@ -189,7 +189,7 @@ geodesic area alongside; band edges are held with `measurement_tolerance.area_m2
         }
         in_pass, _ = compare(value, lo, hi, tol)
         in_warn, _ = compare(value, wlo, whi, tol)
-        measured = _measured(layer)
+        measured = _measured(area)
         measured["deviation_pct"] = round(deviation, 2)
         v_zh, v_en = _value_text(value, (lo, hi, wlo, whi))
         base_zh = f"{r.title_zh}面积 {v_zh}，偏离目标 {about:g} 平方公里 {deviation:+.1f}%"

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from ..findings import Indicator
-from ..measure import coverage_pct
 from ..units import area_triplet, format_area
-from .registry import register
+from .registry import Quantity, register
+
+UNCOVERED = Quantity.outside("core", cover="urban_design")
 
 
 @register(
     "GC501", "核心区城市设计覆盖", "Core area covered by urban design",
-    roles=("core", "urban_design"),
+    roles=("core", "urban_design"), measures=(UNCOVERED,),
     params={
         "min_coverage_pct": {"type": "number", "minimum": 0, "maximum": 100, "description": "share of the core area that must be covered, percent"},
         "tolerance_m2": {"type": "number", "minimum": 0, "description": "uncovered area forgiven as digitising slack, m²"},
@@ -33,12 +34,11 @@ fails a 100 % requirement.
 """,
 )
 def check_urban_design_coverage(ctx):
-    sub = ctx.submission
-    core, design = sub.roles["core"], sub.roles["urban_design"]
+    core = ctx.submission.roles["core"]
     required_pct = float(ctx.param("min_coverage_pct"))
     tol = float(ctx.param("tolerance_m2"))
-    pct, uncovered = coverage_pct(core.union, design.union)
-    uncovered_m2 = float(uncovered.area)
+    measured_outside = ctx.measured(UNCOVERED)
+    pct, uncovered, uncovered_m2 = measured_outside.covered_pct, measured_outside.geometry, measured_outside.area_m2
     violated = pct < required_pct and uncovered_m2 > tol
     features = []
     if uncovered_m2 > tol:

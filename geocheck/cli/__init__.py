@@ -70,7 +70,7 @@ def cli():
     """
 
 
-from . import batch_cmd, check_cmd, rules_cmd  # noqa: E402,F401  (subcommands register themselves)
+from . import batch_cmd, capabilities_cmd, check_cmd, rules_cmd  # noqa: E402,F401  (subcommands register themselves)
 
 
 def main():

@@ -9,68 +9,60 @@ from pathlib import Path
 
 import click
 
-from ..batch import CheckOptions, discover, run_batch
+from ..batch import discover, run_batch
 from ..errors import InputError
 from ..findings import Verdict
 from ..inputs.formats import describe as formats_text
+from ..options import MANIFEST_COLUMNS, ReportOptions, options_from, validate
 from ..printable import printable
 from ..report.atomic import OutputError
-from ..references import ReferenceSet, collect_specs
+from ..report.formats import BATCH_REPORT, FILE_FORMAT, REPORT_FORMATS
+from ..references import ReferenceSet
 from . import cli, debug_option
-from ..profile import check_town_type
-from .options import (allow_crs_distortion_option, assume_crs_option, config_option, crs_option, lang_option,
-                      profile_option, reference_option, settings, town_type_option)
+from .options import check_options, config_option, lang_option, settings
+
+FORMAT_HELP = (f"Report formats per submission besides {BATCH_REPORT} (repeatable; default: {FILE_FORMAT}): "
+               + ", ".join(f"{f.name} → {f.batch_file}" for f in REPORT_FORMATS if f.batch_file != BATCH_REPORT)
+               + ".")
 
 
-@cli.command("batch")
+BATCH_HELP = f"""Check every submission below a folder, or those listed in a manifest CSV.
+
+A manifest has a `path` column and optionally `name` and any of these, which set that option
+for the row's submission: {", ".join(MANIFEST_COLUMNS)}. Reference layers are opened once per worker.
+
+Exit codes: the most serious verdict's: 2 some could not be checked (or the run was interrupted
+or stopped), else 1 some non-compliant, else 3 some incomplete, else 0 (docs/verdicts.md).
+"""
+
+
+@cli.command("batch", help=BATCH_HELP)
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), required=True,
               help="Folder for one report folder per submission and the summary (CSV, JSON, index.html).")
 @click.option("-j", "--jobs", "workers", type=click.IntRange(min=1), default=None,
               help="Parallel worker processes (default: number of cores).")
-@profile_option
-@town_type_option
-@crs_option
-@allow_crs_distortion_option
-@assume_crs_option
+@check_options
+@config_option
 @click.option("--exclude", multiple=True, type=click.Path(path_type=Path),
               help="Skip this file or folder (repeatable); the output folder is always skipped.")
-@reference_option
-@click.option("-f", "--format", "formats", multiple=True, type=click.Choice(["html", "markdown", "text", "docx"]),
-              help="Report formats per submission besides report.json (repeatable; default: html; "
-                   "docx: the 初审意见 draft as opinion.docx).")
+@click.option("-f", "--format", "formats", multiple=True, type=click.Choice([f.name for f in REPORT_FORMATS]),
+              help=FORMAT_HELP)
 @click.option("--findings/--no-findings", default=True, show_default=True,
               help="Write findings.gpkg (conflict geometries styled for QGIS) per submission.")
 @lang_option
 @click.option("--force", is_flag=True, help="Re-check submissions whose report is up to date.")
 @click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask distributed scheduler (geocheck[dask]).")
-@config_option
 @debug_option
-def batch_command(source, out_dir, workers, profile, town_type, crs, allow_crs_distortion, assume_crs, exclude, references, formats, findings, lang,
-                  force, scheduler, config_path):
-    """Check every submission below a folder, or those listed in a manifest CSV (path, name, profile).
-
-    A manifest row's profile overrides --profile; reference layers are opened once per worker.
-
-    Exit codes: the most serious verdict's: 2 some could not be checked (or the run was interrupted
-    or stopped), else 1 some non-compliant, else 3 some incomplete, else 0 (docs/verdicts.md).
-    """
+def batch_command(source, out_dir, workers, config_path, exclude, formats, findings, lang, force, scheduler,
+                  **values):
+    """Check every submission below a folder, or those listed in a manifest CSV (BATCH_HELP)."""
     config = settings(config_path, [source] if source.is_dir() else [])
-    options = CheckOptions(
-        profile=profile or config.profile,
-        crs=crs or config.crs,
-        assume_crs=assume_crs or config.assume_crs,
-        roles=tuple(sorted(config.roles.items())),
-        fields=tuple(sorted(config.fields.items())),
-        references=tuple(specs := collect_specs(references, config)),
-        formats=("json", *(formats or ("html",))),
-        findings=findings,
-        lang=lang,
-        town_type=town_type or config.town_type,
-        allow_crs_distortion=allow_crs_distortion,
-        config=config,
-    )
-    check_town_type(options.town_type)
+    options = options_from(values, config)
+    validate(options)  # a typo that would fail every submission stops the run here
+    report_options = ReportOptions(formats=tuple(f for f in formats if f != "json") if formats else (FILE_FORMAT,),
+                                   findings=findings, lang=lang)
+    specs = options.references
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError("is not a folder; --out names the folder for the reports", out_dir)
     with ReferenceSet.open(specs):  # a bad reference source stops the run here, not once per town
@@ -101,8 +93,8 @@ def batch_command(source, out_dir, workers, profile, town_type, crs, allow_crs_d
     if progress:
         progress.start()
     try:
-        summary = run_batch(jobs, out_dir, options, workers=workers, scheduler=scheduler, force=force,
-                            on_result=on_result)
+        summary = run_batch(jobs, out_dir, options, report_options, workers=workers, scheduler=scheduler,
+                            force=force, on_result=on_result)
     finally:
         if progress:
             progress.stop()

@@ -17,13 +17,12 @@ from .options import config_option, settings as run_settings
 def _console() -> Console:
     """A terminal console whose closed pipe (`geocheck rules | head`) stops geocheck like any
     other command does (exit 141, nothing on stderr), not rich's own exit 1."""
-    console = Console(highlight=False)
+    return _PipeConsole(highlight=False)
 
-    def on_broken_pipe():
+
+class _PipeConsole(Console):
+    def on_broken_pipe(self) -> None:
         raise BrokenPipeError
-
-    console.on_broken_pipe = on_broken_pipe
-    return console
 
 
 def _settings_text(settings: dict) -> str:

@@ -13,6 +13,8 @@ stored; `--encoding` picks the codec instead. GDAL still opens members by their 
 
 from __future__ import annotations
 
+from collections import Counter
+
 import struct
 import zipfile
 import zlib
@@ -52,8 +54,7 @@ class Archive:
                 raise InputError(f"zip entry '{info.filename}' points outside the archive; refusing", path)
         self.sizes = {i.filename: i.file_size for i in infos}
         if len(self.sizes) < len(infos):  # zipfile would read the last copy, GDAL the first
-            seen: set[str] = set()
-            dup = next(i.filename for i in infos if i.filename in seen or seen.add(i.filename))
+            dup = next(name for name, n in Counter(i.filename for i in infos).items() if n > 1)
             raise InputError(f"zip archive holds the entry '{dup}' more than once; refusing an "
                              "ambiguous archive", path)
         decoded = {i.filename: member_name(i, name_encoding) for i in infos}

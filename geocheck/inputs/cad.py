@@ -158,13 +158,14 @@ def _read_ascii(data: bytes, codec: str | None):
     sections = tool.rebuild_sections(tool.load_tags(io.BytesIO(data), "replace"))
     tool.load_section_dict(sections)
     if tool.section_dict.get("TABLES"):
-        tool.section_dict["TABLES"] = tool.rebuild_tables(tool.section_dict["TABLES"])
+        # ezdxf annotates section_dict loosely (Tags | ExtendedTags); these are plain Tags here
+        tool.section_dict["TABLES"] = tool.rebuild_tables(tool.section_dict["TABLES"])  # type: ignore[arg-type,assignment]
     if tool.dxfversion > "AC1009":
         tool.recover_rootdict()
         tool.fix_broken_layout_links()
     for name, entities in tool.section_dict.items():
         if name in {"TABLES", "BLOCKS", "OBJECTS", "ENTITIES"}:
-            tool.section_dict[name] = list(tool.check_entities(entities, tool.dxfversion <= "AC1009"))
+            tool.section_dict[name] = list(tool.check_entities(entities, tool.dxfversion <= "AC1009"))  # type: ignore[arg-type]
     doc, _ = recover._load_and_audit_document(tool)
     return doc
 
@@ -296,11 +297,10 @@ def _linear(e, kind: str, sagitta: float, layer: CadLayer):
         layer.curve_length += r * (a1 - a0)
         return _to_wcs(xy, e.ocs(), c.z), kind == "CIRCLE"
     if kind in ("ELLIPSE", "SPLINE"):
-        pts = np.array([tuple(v) for v in e.flattening(sagitta)])
+        flat = np.array([tuple(v) for v in e.flattening(sagitta)])
         layer.curves += 1
-        layer.curve_length += float(np.sum(np.hypot(*np.diff(pts[:, :2], axis=0).T)))
-        closed = bool(np.allclose(pts[0], pts[-1]))
-        return pts, closed
+        layer.curve_length += float(np.sum(np.hypot(*np.diff(flat[:, :2], axis=0).T)))
+        return flat, bool(np.allclose(flat[0], flat[-1]))
     return None
 
 

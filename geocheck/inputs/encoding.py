@@ -111,7 +111,7 @@ def choose(texts: list[bytes], *, option: str | None = None, declared: str | Non
         codec = codec_name(declared)
         trusted = codec and decodes(non_ascii, codec) and (
             _cjk_capable(codec) or not decodes(non_ascii, "utf-8"))
-        if trusted:
+        if trusted and codec:
             return Encoding(codec, "cpg", f"declared by {declared_by}", f"由 {declared_by} 声明")
         conflict_en = (f"{declared_by} says '{declared.strip()}' but the text does not fit it"
                        if codec else f"{declared_by} names an unknown encoding '{declared.strip()}'")

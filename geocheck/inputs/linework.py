@@ -205,7 +205,8 @@ def _pair(ends: list[tuple[float, float]]) -> list[Gap]:
         return [Gap(None, float(x), float(y)) for x, y in free[:MAX_PAIRED_ENDS]]
     d = np.hypot(free[:, None, 0] - free[None, :, 0], free[:, None, 1] - free[None, :, 1])
     np.fill_diagonal(d, np.inf)
-    used, gaps = set(), []
+    used: set[int] = set()
+    gaps: list[Gap] = []
     for flat in np.argsort(d, axis=None):
         i, j = divmod(int(flat), len(free))
         if i in used or j in used or not np.isfinite(d[i, j]):

@@ -207,7 +207,7 @@ def _notes(m: ParcelMeasurement) -> list[dict]:
 
 def code_in(spec: dict, system: str | None, code: str) -> bool:
     group = spec.get(system) if system else None
-    return bool(group) and codes_mod.in_group(code, group)
+    return group is not None and bool(group) and codes_mod.in_group(code, group)
 
 
 def _composition(table: pd.DataFrame, construction_m2: float) -> list[dict]:
@@ -293,9 +293,7 @@ def _pieces(geom: BaseGeometry, gaps: bool = False) -> list[Piece]:
     parts = [p for p in shapely.get_parts(_polygonal(geom)) if p.area > FLOAT_NOISE_M2]
     if not parts:
         return []
-    widths = [None] * len(parts)
-    if gaps:
-        widths = equivalent_width(np.asarray(parts, dtype=object))
+    widths = equivalent_width(np.asarray(parts, dtype=object)) if gaps else [None] * len(parts)
     return [Piece(p, float(p.area), (), float(w) if w is not None else None) for p, w in zip(parts, widths)]
 
 

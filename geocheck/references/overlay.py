@@ -2,7 +2,8 @@
 
 A ReferenceSet is opened once and can serve any number of submissions. For each submission a
 ReferenceContext reads the candidates of each kind once (inside the submission's bounding box),
-and computes exact per-feature overlaps with a role through a shapely STRtree.
+and computes exact per-feature overlaps with a role through a shapely STRtree. geocheck.measure
+asks it for exactly the overlaps and heritage point buffers the profile's rules declare, once.
 """
 
 from __future__ import annotations
@@ -124,7 +125,6 @@ class ReferenceContext:
         self.bounds = (bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()) if len(geoms) else None
         self._candidates: dict[tuple, list[Candidates]] = {}
         self._coverage: dict[str, list[tuple[str, str]]] = {}  # kind → why none of its sources covers the town
-        self._overlaps: dict[tuple, list[Overlap]] = {}
         self.notes: list[dict] = []
 
     def has(self, kind: str) -> bool:
@@ -167,59 +167,20 @@ class ReferenceContext:
 
     def overlaps(self, kind: str, role: str) -> list[Overlap]:
         """Per reference feature: the part of `role` inside it (area > 0), largest first."""
-        key = (kind, role)
-        if key not in self._overlaps:
-            layer = self.sub.roles.get(role)
-            found = []
-            if layer is not None:
-                for cand in self.candidates(kind):
-                    found += overlaps_with(cand, layer.union, layer.area_m2, role)
-            self._overlaps[key] = sorted(found, key=lambda o: -o.area_m2)
-        return self._overlaps[key]
+        layer = self.sub.roles[role]
+        found = []
+        for cand in self.candidates(kind):
+            found += overlaps_with(cand, layer.union, layer.area_m2, role)
+        return sorted(found, key=lambda o: -o.area_m2)
 
-    def outside(self, kind: str, role: str) -> Overlap | None:
-        """The part of `role` outside every feature of `kind` (for the development boundary)."""
-        key = (kind, role, "outside")
-        if key not in self._overlaps:
-            layer = self.sub.roles[role]
-            inside = polygonal(shapely.union_all([o.geometry for o in self.overlaps(kind, role)]))
-            rest = polygonal(_safe(shapely.difference, layer.union, inside))
-            pct = 100.0 * rest.area / layer.area_m2 if layer.area_m2 else 0.0
-            sources = ", ".join(s.label for s in self.refset.of_kind(kind))
-            self._overlaps[key] = [Overlap(kind, sources, None, None, role, rest, float(rest.area), pct, "outside")]
-        return self._overlaps[key][0]
-
-    def record(self, overlaps: list[Overlap]) -> None:
-        """Keep overlaps a rule computed itself (assumed heritage buffers) for the report."""
-        self._overlaps[("recorded", len(self._overlaps))] = overlaps
-
-    def measure(self) -> list[dict]:
-        """`measurements.overlaps`: every polygon kind against the construction zone and the
-        planned area (whatever rules run), the part outside the development boundary, and the
-        assumed heritage buffers the rules computed."""
-        for kind in self.refset.kinds():
-            if KINDS[kind].geometry != "polygon":
-                continue
-            for role in ("construction", "boundary"):
-                if self.sub.roles.get(role) is not None:
-                    self.overlaps(kind, role)
-            if kind == "urban_development_boundary" and self.sub.roles.get("construction") is not None:
-                self.outside(kind, "construction")
-        return [o.to_dict() for o in self.all_overlaps()]
+    def labels(self, kind: str) -> str:
+        """The sources of `kind`, as a report names them."""
+        return ", ".join(s.label for s in self.refset.of_kind(kind))
 
     def note(self, zh: str, en: str) -> None:
         """An assumption the report must state (once)."""
         if not any(n["en"] == en for n in self.notes):
             self.notes.append({"zh": zh, "en": en})
-
-    def all_overlaps(self) -> list[Overlap]:
-        seen, out = set(), []
-        for items in self._overlaps.values():
-            for o in items:
-                if id(o) not in seen:
-                    seen.add(id(o))
-                    out.append(o)
-        return out
 
     def context(self, margin_m: float) -> dict[str, BaseGeometry]:
         """The reference features already read, by kind, clipped to the town's box grown by
@@ -263,7 +224,7 @@ def overlaps_with(cand: Candidates, role_geom: BaseGeometry, role_area: float, r
     hits = np.sort(tree.query(role_geom, predicate="intersects"))
     out = []
     for i in hits:
-        part = polygonal(_safe(shapely.intersection, geoms[i], role_geom))
+        part = polygonal(safe_overlay(shapely.intersection, geoms[i], role_geom))
         area = float(part.area)
         if area <= 0.0:
             continue
@@ -273,7 +234,77 @@ def overlaps_with(cand: Candidates, role_geom: BaseGeometry, role_area: float, r
     return out
 
 
-def _safe(op, a, b):
+# Heritage zones a point stands for: (zh, en, the kind of the published polygons that replace it).
+ZONES = {"protection_range": ("保护范围", "protection range", "heritage_protection_range"),
+         "control_zone": ("建设控制地带", "construction-control zone", "heritage_control_zone")}
+
+
+@dataclass
+class PointBuffers:
+    """Heritage points buffered by an assumed radius per protection level, against the
+    construction zone (GC433/GC434)."""
+
+    zone: str  # a key of ZONES
+    radii: dict  # protection level → radius, m (the rule's radius_m_by_level)
+    overlaps: list[Overlap]  # per buffered point: the construction inside its assumed circle
+    unknown: list[tuple[Candidates, int, BaseGeometry]]  # points near construction whose level has no radius
+    replaced: int  # points whose site has a published zone polygon (judged by GC431/GC432)
+    inside: list[str]  # sites lying on construction land: measured, not assumed
+
+    @property
+    def notes(self) -> list[dict]:
+        """The assumption the report states."""
+        zone_zh, zone_en, _ = ZONES[self.zone]
+        text = radii_text(self.radii)
+        return [{"zh": f"文物保护单位仅有点位时，{zone_zh}按规则集设定的保护级别半径假定（{text}），并非公布的范围，也无国家统一标准",
+                 "en": f"heritage sites known only as points were given an assumed {zone_en} radius per protection "
+                       f"level ({text.replace('、', ', ')}), set by the profile: not a published zone, and there "
+                       "is no national default"}]
+
+
+def radii_text(radii: dict) -> str:
+    return "、".join(f"{k} {v:g} m" for k, v in radii.items())
+
+
+def buffer_points(refs: ReferenceContext, construction, zone: str, radii: dict) -> PointBuffers:
+    """Each heritage point near the construction zone buffered by its level's radius and
+    intersected with the zone; a site with a published zone polygon (same name) is left out."""
+    kind, published = "heritage_points", ZONES[zone][2]
+    margin = max(float(v) for v in radii.values())
+    names_published = {n for c in refs.candidates(published, margin_m=margin) for n in c.names if n} \
+        if refs.has(published) else set()
+    out = PointBuffers(zone, dict(radii), [], [], 0, [])
+    for cand in refs.candidates(kind, margin_m=margin):
+        for i, point in enumerate(cand.geometries):
+            if cand.names[i] and cand.names[i] in names_published:
+                out.replaced += 1
+                continue
+            if construction.union.intersects(point):  # the site itself is on construction land: no assumption
+                out.inside.append(str(cand.names[i] or cand.ids[i]))
+            radius = _radius_for(cand.levels[i], radii)
+            if radius is None:
+                if point.distance(construction.union) <= margin:
+                    out.unknown.append((cand, i, point))
+                continue
+            part = polygonal(shapely.intersection(shapely.buffer(point, radius, quad_segs=32), construction.union))
+            if part.area > 0:
+                pct = 100.0 * part.area / construction.area_m2 if construction.area_m2 else 0.0
+                out.overlaps.append(Overlap(kind, cand.source.label, cand.ids[i], cand.names[i], "construction", part,
+                                            float(part.area), pct, level=cand.levels[i], assumed_buffer_m=radius,
+                                            assumed_zone=zone))
+    return out
+
+
+def _radius_for(level, radii: dict) -> float | None:
+    """Exact protection level, else the longest configured level that starts it (省级 → 省级文物保护单位)."""
+    text = str(level).strip() if level is not None else ""
+    if text in radii:
+        return float(radii[text])
+    keys = [k for k in radii if text and text.startswith(k)]
+    return float(radii[max(keys, key=len)]) if keys else None
+
+
+def safe_overlay(op, a, b):
     """A GEOS overlay, retried on a 1 mm grid if robustness fails (non-noded intersection)."""
     try:
         return op(a, b)
@@ -281,4 +312,5 @@ def _safe(op, a, b):
         return op(a, b, grid_size=0.001)
 
 
-__all__ = ["KINDS", "Overlap", "ReferenceContext", "ReferenceSet", "open_references", "overlaps_with", "union_area"]
+__all__ = ["KINDS", "ZONES", "Overlap", "PointBuffers", "ReferenceContext", "ReferenceSet", "buffer_points",
+           "open_references", "overlaps_with", "radii_text", "safe_overlay", "union_area"]

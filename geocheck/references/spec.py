@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import ConfigError, InputError
+from ..looks import Style
 
 
 @dataclass(frozen=True)
@@ -30,22 +31,45 @@ class ReferenceKind:
     name_fields: tuple[str, ...]
     level_fields: tuple[str, ...] = ()
     layer_keywords: tuple[str, ...] = ()  # picks the layer of a multi-layer dataset
+    context_look: Style = Style("", "", "#555555")  # the layer drawn under the town on report maps
+    finding_look: Style = Style("", "", "#555555")  # construction on it (the status adds outline and hatch)
 
 
 KINDS: dict[str, ReferenceKind] = {k.name: k for k in (
     ReferenceKind("ecological_red_line", "生态保护红线", "ecological protection red line", "polygon",
-                  ("hxbh", "bsm", "id"), ("hxmc", "mc", "name"), layer_keywords=("生态保护红线", "红线", "hx")),
+                  ("hxbh", "bsm", "id"), ("hxmc", "mc", "name"), layer_keywords=("生态保护红线", "红线", "hx"),
+                  context_look=Style("生态保护红线", "Ecological red line", "#1b7f3a", "#a8dcb0", 0.45, width=1.2),
+                  finding_look=Style("占用生态保护红线", "On ecological red line", "#8b0000", "#e41a1c", 0.65, width=1.8)),
     ReferenceKind("basic_farmland", "永久基本农田", "permanent basic farmland", "polygon",
-                  ("jbnttbbh", "tbbh", "bsm", "id"), ("dlmc", "mc", "name"), layer_keywords=("永久基本农田", "基本农田", "jbnt")),
+                  ("jbnttbbh", "tbbh", "bsm", "id"), ("dlmc", "mc", "name"), layer_keywords=("永久基本农田", "基本农田", "jbnt"),
+                  context_look=Style("永久基本农田", "Permanent basic farmland", "#9c7a00", "#fff0a6", 0.6, hatch=".",
+                            width=0.8),
+                  finding_look=Style("占用永久基本农田", "On permanent basic farmland", "#7a5c00", "#ffd21f", 0.75, width=1.8)),
     ReferenceKind("urban_development_boundary", "城镇开发边界", "urban development boundary", "polygon",
-                  ("xzqdm", "bsm", "id"), ("mc", "xzqmc", "name"), layer_keywords=("城镇开发边界", "开发边界", "kfbj")),
+                  ("xzqdm", "bsm", "id"), ("mc", "xzqmc", "name"), layer_keywords=("城镇开发边界", "开发边界", "kfbj"),
+                  context_look=Style("城镇开发边界", "Urban development boundary", "#8e24aa", None,
+                                        width=1.8, dash="10 3 2 3"),
+                  finding_look=Style("城镇开发边界外建设", "Outside urban development boundary",
+                                        "#a04000", "#ff8c1a", 0.6, width=1.6)),
     ReferenceKind("heritage_protection_range", "文物保护单位保护范围", "heritage site protection range", "polygon",
-                  ("wwbh", "bsm", "id"), ("wwmc", "mc", "name"), ("bhjb",), layer_keywords=("保护范围", "bhfw")),
+                  ("wwbh", "bsm", "id"), ("wwmc", "mc", "name"), ("bhjb",), layer_keywords=("保护范围", "bhfw"),
+                  context_look=Style("文物保护范围", "Heritage protection range", "#6d4c41", "#d7ccc8", 0.55,
+                                       width=1.0),
+                  finding_look=Style("文物保护范围内建设", "In heritage protection range",
+                                       "#4a0072", "#b15bd6", 0.65, width=1.8)),
     ReferenceKind("heritage_control_zone", "文物保护单位建设控制地带", "heritage site construction-control zone",
                   "polygon", ("wwbh", "bsm", "id"), ("wwmc", "mc", "name"), ("bhjb",),
-                  layer_keywords=("建设控制地带", "控制地带", "jskzdd")),
+                  layer_keywords=("建设控制地带", "控制地带", "jskzdd"),
+                  context_look=Style("文物建设控制地带", "Heritage construction-control zone", "#8d6e63",
+                                   "#efebe9", 0.45, width=1.0, dash="5 3"),
+                  finding_look=Style("文物建设控制地带内建设", "In heritage construction-control zone",
+                                   "#6a3d9a", "#d4b0ea", 0.6, width=1.6)),
     ReferenceKind("heritage_points", "文物保护单位（点）", "heritage sites known only as points", "point",
-                  ("wwbh", "bsm", "id"), ("wwmc", "mc", "name"), ("bhjb",), layer_keywords=("文物保护单位", "文物", "ww")),
+                  ("wwbh", "bsm", "id"), ("wwmc", "mc", "name"), ("bhjb",), layer_keywords=("文物保护单位", "文物", "ww"),
+                  context_look=Style("文物保护单位（点）", "Heritage site (point)", "#4e342e", "#a1887f", 1.0,
+                             marker="*", width=1.0),
+                  finding_look=Style("文物保护单位（假定缓冲区）内建设", "Within an assumed heritage buffer",
+                             "#4a0072", "#c88ee0", 0.6, marker="*", width=1.6)),
 )}
 
 RASTER_SUFFIXES = (".tif", ".tiff")

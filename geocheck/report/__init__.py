@@ -1,19 +1,17 @@
-"""Report writers: one module per format, each turning a Report into text, bytes or a file.
+"""Report writers: one module per format (listed in formats.REPORT_FORMATS), each turning a
+Report into text, bytes or a file.
 
-The HTML, Markdown, Word and GeoPackage writers (jinja2, python-docx, geopandas) load on
-first use, so code that only writes text or JSON (batch workers) starts fast.
+Writers load on first use, so code that only writes text or JSON (batch workers) does not
+import jinja2, python-docx or geopandas' writers.
 """
 
 from importlib import import_module
 
 from .atomic import atomic_path, write_atomic
-from .json_report import to_json
-from .text import render_text
+from .formats import BY_NAME, REPORT_FORMATS
 
-FORMATS = ("text", "json", "html", "markdown", "docx")
-BINARY_FORMATS = ("docx",)  # render_report returns bytes for these
-_LAZY = {"render_html": ".html", "render_markdown": ".markdown", "render_docx": ".docx_opinion",
-         "write_findings_gpkg": ".findings_gpkg"}
+# writer function → its module: the formats' writers and the findings GeoPackage's
+_LAZY = {f.writer: f.module for f in REPORT_FORMATS} | {"write_findings_gpkg": ".findings_gpkg"}
 
 
 def __getattr__(name):
@@ -24,14 +22,11 @@ def __getattr__(name):
 
 def render_report(report, fmt: str, *, lang: str = "zh", color: bool | None = None, quiet: bool = False,
                   width: int | None = None) -> str | bytes:
-    """The report in one of FORMATS (`lang` for html, markdown and docx; `color`, `quiet` and
-    `width` for text). docx gives bytes, the others text."""
-    if fmt == "json":
-        return to_json(report)
-    if fmt in ("html", "markdown", "docx"):
-        return __getattr__(f"render_{fmt}")(report, lang=lang)
-    return render_text(report, color=color, quiet=quiet, width=width)
+    """The report in one of REPORT_FORMATS, given the render options its writer takes (`lang` for
+    html, markdown and docx; `color`, `quiet` and `width` for text). Binary formats give bytes."""
+    f = BY_NAME[fmt]
+    given = {"lang": lang, "color": color, "quiet": quiet, "width": width}
+    return __getattr__(f.writer)(report, **{k: given[k] for k in f.takes})
 
 
-__all__ = ["FORMATS", "BINARY_FORMATS", "atomic_path", "write_atomic", "to_json", "render_text", "render_report",
-           *_LAZY]
+__all__ = ["REPORT_FORMATS", "atomic_path", "write_atomic", "render_report", *_LAZY]

@@ -9,6 +9,7 @@ from jinja2 import Environment, select_autoescape
 from ..findings import Verdict
 from ..batch.summary import NOT_CHECKED, NOT_CHECKED_REASON
 from .i18n import bilingual_verdict
+from .formats import BY_NAME
 
 TEMPLATE = """<!doctype html>
 <html lang="zh">
@@ -67,7 +68,7 @@ def render_index(data: dict, out_dir: Path) -> str:
     links = {}
     for s in data["submissions"]:
         folder = Path(out_dir) / s["name"]
-        html = folder / "report.html"
-        links[s["name"]] = f"{s['name']}/report.html" if html.exists() else s.get("report")
+        html = BY_NAME["html"].batch_file  # linked when the batch wrote it (-f html)
+        links[s["name"]] = f"{s['name']}/{html}" if (folder / html).exists() else s.get("report")
     return env.from_string(TEMPLATE).render(data=data, c=data["counts"], labels=LABELS, links=links, km2=_km2,
                                             count_labels=COUNT_LABELS, not_checked_reason=NOT_CHECKED_REASON)

@@ -25,12 +25,14 @@ import pyogrio
 import shapely
 from shapely.geometry import MultiLineString, MultiPoint, MultiPolygon
 
+from ..crs import crs_of
 from ..findings import Indicator, Report
 from ..gdal_config import thread_config
 from .atomic import atomic_path
 from ..findings import Status
 from .i18n import STATUS, measured_text, threshold_text
-from .styles import CONTEXT_STYLES, STATUS_STYLES, Style, rgba, status_class, style_for, style_key
+from ..looks import Style
+from .styles import CONTEXT_STYLES, STATUS_STYLES, rgba, status_class, style_for, style_key
 
 GEOMETRY_COLUMN = "geom"
 FID_COLUMN = "finding_id"
@@ -159,8 +161,7 @@ def _single_dimension(geom):
 
 
 def _crs(report: Report):
-    epsg = (report.target_crs or {}).get("epsg")
-    return f"EPSG:{epsg}" if epsg else None
+    return crs_of(report.target_crs or {})
 
 
 # --- QGIS and SLD styles ---------------------------------------------------------------------
@@ -183,7 +184,7 @@ def _symbol_layers(st: Style, dim: int, outline: Style | None = None) -> tuple[s
     ol = outline or st
     width = f"{ol.width * MM_PER_PT:.2f}"
     dash = {"line_style": "dash"} if ol.dash is True else \
-        {"line_style": "dash", "use_custom_dash": "1", "customdash": ";".join(ol.dasharray.split()),
+        {"line_style": "dash", "use_custom_dash": "1", "customdash": ";".join((ol.dasharray or "").split()),
          "customdash_unit": "Pixel"} if ol.dash else {"line_style": "solid"}
     if dim == 2:
         layers = [("SimpleFill", {"color": _qcolor(st.fill, st.fill_alpha) if st.fill else "0,0,0,0",

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import shapely
 
 from ..errors import GeocheckError
 from ..findings import CheckResult, Indicator, Report, Status, Verdict
-from ..roles import ROLES
+from ..checks import REGISTRY
+from ..roles import AREA_FIGURES, ROLES
 from ..units import km2, mu
 
 LANGS = ("zh", "en")
@@ -100,7 +102,7 @@ WORDS = {
 }
 
 # The Word opinion (初审意见), which review offices file in Chinese.
-OPINION = {
+OPINION: dict[str, Any] = {
     "overview": "一、项目概况", "basis": "二、审查依据", "conclusion": "三、审查结论", "issues": "四、问题清单",
     "figure": "五、附图", "notes": "六、假设与说明", "no_issues": "未发现不通过、警告或未执行的检查项。",
     "counts": "共检查 {total} 项：不通过 {fail} 项，警告 {warn} 项，未执行 {not_run} 项，通过 {pass} 项，跳过 {skip} 项。",
@@ -259,9 +261,10 @@ def indicator_detail(ind: Indicator, report: Report, lang: str) -> str:
     measure = indicator_measure(ind, "zh")
     if measure:
         parts.append(measure)
-    role_m2 = (report.measurements or {}).get(_ROLE_AREA.get(ind.role or "", ""))
+    figure = ROLES[ind.role].measure if ind.role in ROLES else None
+    role_m2 = (report.measurements or {}).get(f"{figure}_m2") if figure else None
     if ind.measured and role_m2 and shapely.get_dimensions(ind.geometry) == 2:
-        parts.append(w["of_role"].format(role=role_title(ind.role, "zh")) + f" {100 * ind.measured / role_m2:.2f}%")
+        parts.append(w["of_role"].format(role=role_title(ind.role or "", "zh")) + f" {100 * ind.measured / role_m2:.2f}%")
     m = re.search(r"assumed radius ([\d.]+) m \(([^)]*)\)", ind.info or "")
     if m:
         parts.append(w["assumed_radius"].format(r=m.group(1), level=m.group(2)))
@@ -275,7 +278,7 @@ def check_message_text(text: str) -> str:
 
 def crs_text(report: Report, lang: str) -> str:
     crs = report.target_crs or {}
-    how = {"auto": WORDS[lang]["crs_auto"], "user": WORDS[lang]["crs_user"]}.get(crs.get("chosen_by"), "")
+    how = {"auto": WORDS[lang]["crs_auto"], "user": WORDS[lang]["crs_user"]}.get(crs.get("chosen_by") or "", "")
     label = crs_name(crs, lang)
     if not how:
         return label
@@ -316,7 +319,8 @@ def band_note(report: Report, lang: str) -> str:
     for c in report.checks:
         t = c.threshold or {}
         if "about_km2" in t and "band_pct" in t:
-            role = next((r for r, k in _ROLE_AREA.items() if c.code[:4] in _ABOUT_CODES.get(r, ())), None)
+            rule = REGISTRY.get(c.code)
+            role = rule.roles[0] if rule is not None and rule.roles else None
             what = f"{role_title(role, lang)}{'' if lang == 'zh' else ' '}{num(t['about_km2'], 1)}" \
                    f"{' 平方公里' if lang == 'zh' else ' km²'}" if role else num(t["about_km2"], 1)
             sentences.append(WORDS[lang]["band_generated"].format(
@@ -324,9 +328,4 @@ def band_note(report: Report, lang: str) -> str:
     return " ".join(sentences)
 
 
-_ROLE_AREA = {"boundary": "planned_area_m2", "construction": "construction_area_m2", "core": "core_area_m2",
-              "urban_design": "urban_design_area_m2"}
-_ABOUT_CODES = {"boundary": ("GC20",), "construction": ("GC21",), "core": ("GC22",)}
-
-AREA_ROWS = (("boundary", "planned_area"), ("construction", "construction_area"),
-             ("core", "core_area"), ("urban_design", "urban_design_area"))
+AREA_ROWS = AREA_FIGURES  # (role, figure) rows of the area table, from geocheck.roles

@@ -89,7 +89,7 @@ def print_landuse(report: Report, console) -> None:
     from rich.table import Table
 
     zh, en = landuse_view(report, "zh"), landuse_view(report, "en")
-    if zh is None:
+    if zh is None or en is None:
         return
     table = Table(title=f"{zh['w']['title']} {en['w']['title']} — {zh['layer']} ({zh['systems']})", title_justify="left")
     for key in ("class", "parcels", "km2", "mu", "share_cons", "share_total"):

@@ -15,9 +15,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ..findings import CheckResult, Indicator, Report
-from .styles import CONTEXT_STYLES, ROLE_STYLES, STATUS_STYLES, Style, status_class, style_for, style_key
+from ..looks import Style
+from .styles import CONTEXT_STYLES, ROLE_STYLES, STATUS_STYLES, status_class, style_for, style_key
 
-ROLE_ORDER = ("boundary", "urban_design", "construction", "core")
 RATIO = 1.5  # map width / height
 STATUS_CLASSES = tuple(STATUS_STYLES)  # fail, warn, note
 
@@ -73,7 +73,7 @@ def layers(report: Report, items: list[Conflict]) -> list[Layer]:
         geom = report.geometries.get(kind)
         if geom is not None and not geom.is_empty:
             out.append(Layer(f"ctx-{kind}", st.label_zh, st.label_en, st, geom))
-    for role in ROLE_ORDER:
+    for role in ROLE_STYLES:  # bottom to top
         geom = report.geometries.get(role)
         if geom is not None and not geom.is_empty:
             st = ROLE_STYLES[role]

@@ -17,7 +17,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ..findings import Report
 from .mapmodel import anchor, conflicts, home_extent, layers, nice_length
-from .styles import STATUS_STYLES, Style, rgba
+from ..looks import Style
+from .styles import STATUS_STYLES, rgba
 
 SUPERSAMPLE = 2
 
@@ -39,11 +40,11 @@ def map_png(report: Report, width: int = 1500) -> bytes:
     for lay in layers(report, items):
         if lay.geometry is not None:
             _draw(img, lay.geometry, lay.style, xy, s)
-    for c in sorted(items, key=lambda c: -c.indicator.geometry.area):
+    for c in sorted(items, key=lambda c: -shapely.area(c.indicator.geometry)):
         _draw(img, c.indicator.geometry, c.style, xy, s, outline=STATUS_STYLES[c.status])
     draw = ImageDraw.Draw(img)
     font = ImageFont.load_default(size=11 * s)
-    placed = []
+    placed: list[tuple[float, float]] = []
     for c in items:
         x, y = xy([anchor(c.indicator.geometry)])[0]
         crowd = sum(1 for a, b in placed if abs(a - x) < 14 * s and abs(b - y) < 14 * s)
@@ -54,13 +55,15 @@ def map_png(report: Report, width: int = 1500) -> bytes:
     _scale_bar(draw, maxx - minx, k, H, s)
     _north(draw, W, s)
     out = io.BytesIO()
-    img.convert("RGB").resize((width, round(H / s)), Image.LANCZOS).save(out, format="PNG")
+    img.convert("RGB").resize((width, round(H / s)), Image.Resampling.LANCZOS).save(out, format="PNG")
     return out.getvalue()
 
 
 def _draw(img: Image.Image, geom, st: Style, xy, s: int, outline: Style | None = None) -> None:
     ol = outline or st
-    polys, lines, points = [], [], []
+    polys: list = []
+    lines: list = []
+    points: list = []
     for part in _flat(geom):
         {"Polygon": polys, "LineString": lines, "LinearRing": lines, "Point": points}.get(part.geom_type, []).append(part)
     if polys:

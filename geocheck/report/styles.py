@@ -15,41 +15,16 @@ indicator shows up on maps and in the GeoPackage without code changes here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ..findings import Indicator, Status
+from ..looks import Style
+from ..references.spec import KINDS
+from ..roles import DRAWN_ROLES
 
 
-@dataclass(frozen=True)
-class Style:
-    label_zh: str
-    label_en: str
-    color: str  # outline / line / marker colour, #rrggbb
-    fill: str | None = None  # fill colour, #rrggbb (None: outline only)
-    fill_alpha: float = 0.45
-    hatch: str | None = None  # hatch pattern: "/" "\\" "x" "+" "-" "|" "." (repeated: denser)
-    width: float = 1.2  # outline or line width, points
-    dash: bool | str = False  # True: "6 3"; or an SVG dash array ("2 3", "10 3 2 3")
-    marker: str = "o"  # for point geometries
-
-    @property
-    def dasharray(self) -> str | None:
-        """The SVG stroke-dasharray (pixels), None for a solid line."""
-        if not self.dash:
-            return None
-        return "6 3" if self.dash is True else self.dash
-
-    def label(self, lang: str) -> str:
-        return self.label_zh if lang == "zh" else self.label_en
-
-
-# The submission's own layers, bottom to top.
-ROLE_STYLES: dict[str, Style] = {
-    "boundary": Style("规划范围", "Planned area", "#4d3b24", "#f3eedf", 1.0, width=2.0, dash=True),
-    "urban_design": Style("城市设计范围", "Urban-design area", "#1f5fa8", "#cfe0f3", 0.55, width=1.6, dash=True),
-    "construction": Style("建设范围", "Construction zone", "#b5541c", "#f4b183", 0.75, width=1.0),
-    "core": Style("核心区", "Core area", "#5b2c83", "#9b7cc4", 0.55, hatch="..", width=1.4),
-}
+# The submission's own layers, bottom to top, as geocheck.roles draws them.
+ROLE_STYLES: dict[str, Style] = {r.key: r.look for r in DRAWN_ROLES if r.look}
 
 # Indicator geometries (findings), by style key: their fill (the outline and hatch follow the
 # check's status, STATUS_STYLES).
@@ -61,17 +36,7 @@ KIND_STYLES: dict[str, Style] = {
                             "#00798c", "#4fd1e6", 0.6, width=1.6),
     "invalid_geometry": Style("无效几何位置", "Invalid geometry", "#000000", "#ffde00", 1.0, marker="X", width=1.0),
     "overlap": Style("与管控底线重叠", "Overlap with a constraint layer", "#b2001e", "#e8384f", 0.6, width=1.6),
-    "ecological_red_line": Style("占用生态保护红线", "On ecological red line", "#8b0000", "#e41a1c", 0.65, width=1.8),
-    "basic_farmland": Style("占用永久基本农田", "On permanent basic farmland", "#7a5c00", "#ffd21f", 0.75, width=1.8),
-    "urban_development_boundary": Style("城镇开发边界外建设", "Outside urban development boundary",
-                                        "#a04000", "#ff8c1a", 0.6, width=1.6),
-    "heritage_protection_range": Style("文物保护范围内建设", "In heritage protection range",
-                                       "#4a0072", "#b15bd6", 0.65, width=1.8),
-    "heritage_control_zone": Style("文物建设控制地带内建设", "In heritage construction-control zone",
-                                   "#6a3d9a", "#d4b0ea", 0.6, width=1.6),
-    "heritage_points": Style("文物保护单位（假定缓冲区）内建设", "Within an assumed heritage buffer",
-                             "#4a0072", "#c88ee0", 0.6, marker="*", width=1.6),
-}
+} | {k.name: k.finding_look for k in KINDS.values()}  # construction on a reference layer
 
 # 控规 parcels (GC6xx, geocheck.checks.parcels): fills only, as above
 KIND_STYLES |= {
@@ -93,19 +58,7 @@ KIND_STYLES |= {
 }
 
 # Reference layers drawn as context under the town (clipped to a margin around it).
-CONTEXT_STYLES: dict[str, Style] = {
-    "ecological_red_line": Style("生态保护红线", "Ecological red line", "#1b7f3a", "#a8dcb0", 0.45, width=1.2),
-    "basic_farmland": Style("永久基本农田", "Permanent basic farmland", "#9c7a00", "#fff0a6", 0.6, hatch=".",
-                            width=0.8),
-    "urban_development_boundary": Style("城镇开发边界", "Urban development boundary", "#8e24aa", None,
-                                        width=1.8, dash="10 3 2 3"),
-    "heritage_protection_range": Style("文物保护范围", "Heritage protection range", "#6d4c41", "#d7ccc8", 0.55,
-                                       width=1.0),
-    "heritage_control_zone": Style("文物建设控制地带", "Heritage construction-control zone", "#8d6e63",
-                                   "#efebe9", 0.45, width=1.0, dash="5 3"),
-    "heritage_points": Style("文物保护单位（点）", "Heritage site (point)", "#4e342e", "#a1887f", 1.0,
-                             marker="*", width=1.0),
-}
+CONTEXT_STYLES: dict[str, Style] = {k.name: k.context_look for k in KINDS.values()}
 
 # How a finding's status is drawn: outline colour, dash and hatch. "note" is any indicator of a
 # check that neither failed nor warned (information for the reviewer).

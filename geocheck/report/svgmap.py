@@ -21,7 +21,8 @@ from ..findings import Report
 from .i18n import WORDS, indicator_measure
 from .mapmodel import (Conflict, Layer, anchor, conflicts, finding_kinds, focus_extent, home_extent, layers,
                        nice_length)
-from .styles import CONTEXT_STYLES, ROLE_STYLES, STATUS_STYLES, Style
+from ..looks import Style
+from .styles import CONTEXT_STYLES, ROLE_STYLES, STATUS_STYLES
 
 NOMINAL_WIDTH_PX = 1000.0  # the map's width in pixels that static sizes assume
 STAR = "M0,-7 L2,-2.2 7.2,-2.2 3,1 4.6,6 0,3 -4.6,6 -3,1 -7.2,-2.2 -2,-2.2Z"
@@ -62,7 +63,7 @@ def render_map(report: Report, lang: str) -> SvgMap:
         body = _shape(geom, lay.style, origin, px, pattern=_pattern_id(lay.style))
         out.append(f'<g id="layer-{lay.id}" class="layer">{body}</g>')
     by_status: dict[str, list[str]] = {}
-    for c in sorted(items, key=lambda c: -c.indicator.geometry.area):  # small ones drawn on top
+    for c in sorted(items, key=lambda c: -shapely.area(c.indicator.geometry)):  # small ones drawn on top
         by_status.setdefault(c.status, []).append(_finding(c, origin, px, lang))
     for lay in lays:
         if lay.id.startswith("finding-"):
@@ -159,7 +160,8 @@ def _finding(c: Conflict, origin, px: float, lang: str) -> str:
 
 def _badges(items: list[Conflict], origin, px: float) -> str:
     """A numbered disc beside each finding, moved along when another is already there."""
-    out, placed = [], []
+    out: list[str] = []
+    placed: list[tuple[float, float]] = []
     near = 14 * px
     for c in items:
         x, y = anchor(c.indicator.geometry)
@@ -196,6 +198,7 @@ def _defs(width_m: float) -> str:
 
 def hatch_pattern(pid: str, st: Style, size: float) -> str:
     """An SVG <pattern> for a style's hatch, tiles `size` map units wide."""
+    assert st.hatch, "only hatched styles get a pattern"
     ch, h = st.hatch[0], size / 2
     sw = size * (0.13 if len(st.hatch) == 1 else 0.09)
     if ch in ".o":
@@ -250,7 +253,7 @@ def _swatch(st: Style, dim: int, outline: Style | None = None) -> str:
 
 
 def _legend(lays: list[Layer], items: list[Conflict], lang: str) -> list[dict]:
-    out = []
+    out: list[dict] = []
     for lay in lays:
         if lay.id.startswith("finding-"):
             status = lay.id[8:]

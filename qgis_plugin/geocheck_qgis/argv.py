@@ -1,48 +1,25 @@
 """Build geocheck argv lists from plain values. Pure Python: no qgis import, unit-tested alone.
 
-Every function takes already-resolved paths and strings; the algorithms translate QGIS
-parameters into these values. Arguments are list items, never a shell string, so paths with
-spaces or Chinese characters need no quoting.
+Every function takes already-resolved paths and strings, and what geocheck says it supports
+(`caps`, from capabilities.load); the algorithms translate QGIS parameters into these values.
+Arguments are list items, never a shell string, so paths with spaces or Chinese characters need
+no quoting.
 """
 
 from __future__ import annotations
 
 import os
 
-# Bundled profiles (`geocheck profiles`). Index 0 of the enum passes no --profile, so geocheck's
-# own choice applies (a geocheck.toml near the submission, else "generic").
-PROFILES = ["generic", "zhejiang-2015", "gansu", "national-2021"]
-PROFILE_DEFAULT_LABEL = "geocheck default (geocheck.toml, else generic)"
 
-# --reference KIND=SOURCE[:LAYER]: {kind: (geometry, dialog label)}, in the order the dialog
-# shows them, which is geocheck.references.spec.KINDS's order (a test compares the two).
-REFERENCE_KINDS = {
-    "ecological_red_line": ("polygon", "Ecological red line 生态保护红线"),
-    "basic_farmland": ("polygon", "Permanent basic farmland 永久基本农田"),
-    "urban_development_boundary": ("polygon", "Urban development boundary 城镇开发边界"),
-    "heritage_protection_range": ("polygon", "Heritage protection range 文物保护范围"),
-    "heritage_control_zone": ("polygon", "Heritage construction-control zone 建设控制地带"),
-    "heritage_points": ("point", "Heritage sites (points) 文物保护单位"),
-}
-
-LANGS = ["zh", "en"]  # enum index 0 of the dialog's list means "geocheck's default": no --lang
-
-# Report file extension → geocheck --format (anything else: html).
-REPORT_FORMATS = {".json": "json", ".txt": "text", ".md": "markdown", ".docx": "docx"}
+def reference_kinds(caps: dict) -> list[str]:
+    """--reference KINDs in geocheck's order (the dialog shows them in this order)."""
+    return [k["name"] for k in caps["reference_kinds"]]
 
 
-def lang_value(index: int) -> str | None:
-    """The --lang value for the dialog's enum index (0: none, geocheck's default)."""
-    return LANGS[index - 1] if 0 < index <= len(LANGS) else None
-
-
-def profile_value(index: int, path: str | None) -> str | None:
-    """The --profile value: a .toml path wins over the enum; enum 0 means none."""
-    if path:
-        return path
-    if index and 0 < index <= len(PROFILES):
-        return PROFILES[index - 1]
-    return None
+def profile_value(name: str | None, path: str | None) -> str | None:
+    """The --profile value: a .toml path wins over a bundled profile's name; neither: none,
+    so geocheck's own choice applies (a geocheck.toml, else its default profile)."""
+    return path or name or None
 
 
 def split_ogr_source(source: str) -> tuple[str, str | None]:
@@ -102,9 +79,9 @@ def reference_problem(source: str) -> str | None:
     return None
 
 
-def reference_arg(kind: str, source: str) -> str:
+def reference_arg(kind: str, source: str, caps: dict) -> str:
     """--reference value for a layer source: KIND=PATH or KIND=PATH:LAYER."""
-    if kind not in REFERENCE_KINDS:
+    if kind not in reference_kinds(caps):
         raise ValueError(f"unknown reference kind {kind!r}")
     path, layer = split_ogr_source(source)
     if path.startswith("/vsi"):
@@ -112,13 +89,21 @@ def reference_arg(kind: str, source: str) -> str:
     return f"{kind}={path}:{layer}" if layer else f"{kind}={path}"
 
 
-def report_format(path: str) -> str:
-    """geocheck --format for a report file, from its extension (default html)."""
+def report_format(path: str, caps: dict) -> str:
+    """geocheck --format for a report file, from its extension (else geocheck's file default, html)."""
     ext = os.path.splitext(path)[1].lower()
-    return REPORT_FORMATS.get(ext, "html")
+    by_suffix = {suffix: f["name"] for f in caps["report_formats"] for suffix in f["suffixes"]}
+    return by_suffix.get(ext, caps["default_report_format"]["file"])
 
 
-def _common(profile: str | None, references: dict[str, str] | None, lang: str | None,
+def report_file_filter(caps: dict) -> str:
+    """The Report parameter's file filter: geocheck's file default first, then every other format."""
+    default = caps["default_report_format"]["file"]
+    formats = sorted(caps["report_formats"], key=lambda f: f["name"] != default)
+    return ";;".join(f"{f['title']} ({' '.join('*' + s for s in f['suffixes'])})" for f in formats)
+
+
+def _common(caps: dict, profile: str | None, references: dict[str, str] | None, lang: str | None,
             config: str | None = None) -> list[str]:
     """The options both commands take: --config, --profile, --reference (one per kind), --lang."""
     argv: list[str] = []
@@ -126,32 +111,33 @@ def _common(profile: str | None, references: dict[str, str] | None, lang: str | 
         argv += ["--config", config]
     if profile:
         argv += ["--profile", profile]
-    for kind in REFERENCE_KINDS:  # stable order, whatever order the dict came in
+    for kind in reference_kinds(caps):  # stable order, whatever order the dict came in
         source = (references or {}).get(kind)
         if source:
-            argv += ["--reference", reference_arg(kind, source)]
+            argv += ["--reference", reference_arg(kind, source, caps)]
     if lang:
         argv += ["--lang", lang]
     return argv
 
 
-def check_argv(executable: str, submission: str, *, profile: str | None = None,
+def check_argv(executable: str, submission: str, caps: dict, *, profile: str | None = None,
                references: dict[str, str] | None = None, report: str | None = None,
                findings: str | None = None, lang: str | None = None, config: str | None = None) -> list[str]:
-    """argv for `geocheck check`. Without a report file the text report goes to stdout."""
-    argv = [executable, "check", submission] + _common(profile, references, lang, config)
+    """argv for `geocheck check` (caps: its capabilities). Without a report file the text report
+    goes to stdout."""
+    argv = [executable, "check", submission] + _common(caps, profile, references, lang, config)
     if report:
-        argv += ["--format", report_format(report), "-o", report]
+        argv += ["--format", report_format(report, caps), "-o", report]
     if findings:
         argv += ["--findings", findings]
     return argv
 
 
-def batch_argv(executable: str, input_path: str, out_dir: str, *, profile: str | None = None,
+def batch_argv(executable: str, input_path: str, out_dir: str, caps: dict, *, profile: str | None = None,
                references: dict[str, str] | None = None, lang: str | None = None, jobs: int = 0,
                force: bool = False, scheduler: str | None = None, config: str | None = None) -> list[str]:
-    """argv for `geocheck batch`. jobs 0 leaves -j to geocheck (the number of cores)."""
-    argv = [executable, "batch", input_path, "--out", out_dir] + _common(profile, references, lang, config)
+    """argv for `geocheck batch` (caps: its capabilities). jobs 0 leaves -j to geocheck (the number of cores)."""
+    argv = [executable, "batch", input_path, "--out", out_dir] + _common(caps, profile, references, lang, config)
     if jobs and jobs > 0:
         argv += ["-j", str(int(jobs))]
     if force:

@@ -1,4 +1,5 @@
-"""What both algorithms share: profile, reference and language parameters, and running geocheck."""
+"""What both algorithms share: geocheck's capabilities, the profile, reference and language
+parameters they offer, and running geocheck."""
 
 import os
 import shlex
@@ -18,18 +19,36 @@ from qgis.PyQt.QtGui import QIcon
 from processing.core.ProcessingConfig import ProcessingConfig
 
 from . import argv as gc_argv
-from . import runner
+from . import capabilities, runner
 
 GEOCHECK_PATH = "GEOCHECK_PATH"  # the provider's setting: Processing ▸ Options ▸ Providers ▸ geocheck
 
 LAYER_TYPES = {"polygon": QgsProcessing.TypeVectorPolygon, "point": QgsProcessing.TypeVectorPoint}
+# What the dialogs offer while geocheck cannot be asked: nothing to choose; running says why.
+NO_CAPABILITIES = {"profiles": [], "reference_kinds": [], "langs": [], "report_formats": [],
+                   "default_report_format": {"file": "html"}}
 
 
 def reference_param(kind):
     return "REF_" + kind.upper()
 
 
+def executable():
+    """The configured geocheck, else the one on PATH (runner.RunError when there is none)."""
+    return runner.find_executable((ProcessingConfig.getSetting(GEOCHECK_PATH) or "").strip())
+
+
+def geocheck_capabilities():
+    """(capabilities, None), or (NO_CAPABILITIES, why geocheck cannot be asked)."""
+    try:
+        return capabilities.load(executable()), None
+    except runner.RunError as exc:
+        return NO_CAPABILITIES, str(exc)
+
+
 class GeocheckAlgorithm(QgsProcessingAlgorithm):
+    caps, caps_error = NO_CAPABILITIES, None
+
     def tr(self, text):
         return QCoreApplication.translate("geocheck", text)
 
@@ -40,10 +59,21 @@ class GeocheckAlgorithm(QgsProcessingAlgorithm):
         return QIcon(os.path.join(os.path.dirname(__file__), "icon.svg"))
 
     # -- parameters ------------------------------------------------------------------------
+    def ask_geocheck(self):
+        """Read geocheck's capabilities for the parameters (initAlgorithm calls this first)."""
+        self.caps, self.caps_error = geocheck_capabilities()
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        if self.caps_error:  # one clear error, before anything else is judged
+            return False, self.caps_error
+        return super().checkParameterValues(parameters, context)
+
     def add_profile_params(self):
+        # By name (static strings), so a saved model keeps its profile whatever geocheck adds;
+        # not set: geocheck's own choice (the configuration's profile, else its default).
         self.addParameter(QgsProcessingParameterEnum(
-            "PROFILE", self.tr("Profile"), options=[gc_argv.PROFILE_DEFAULT_LABEL] + gc_argv.PROFILES,
-            defaultValue=0))
+            "PROFILE", self.tr("Profile (empty: the configuration's, else geocheck's default)"),
+            options=[p["name"] for p in self.caps["profiles"]], optional=True, usesStaticStrings=True))
         self.addParameter(QgsProcessingParameterFile(
             "PROFILE_FILE", self.tr("Profile file (.toml; overrides Profile)"),
             behavior=QgsProcessingParameterFile.File, fileFilter="Profiles (*.toml)", optional=True))
@@ -55,33 +85,34 @@ class GeocheckAlgorithm(QgsProcessingAlgorithm):
         return self.parameterAsFile(parameters, "CONFIG", context) or None
 
     def add_reference_params(self, advanced=False):
-        for kind, (geometry, label) in gc_argv.REFERENCE_KINDS.items():
+        for kind in self.caps["reference_kinds"]:
+            label = f"{kind['title_en'][:1].upper()}{kind['title_en'][1:]} {kind['title_zh']}"
             param = QgsProcessingParameterVectorLayer(
-                reference_param(kind), self.tr(label), types=[LAYER_TYPES[geometry]], optional=True)
+                reference_param(kind["name"]), self.tr(label), types=[LAYER_TYPES[kind["geometry"]]], optional=True)
             if advanced:
                 param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(param)
 
     def add_lang_param(self):
         lang = QgsProcessingParameterEnum(
-            "LANG", self.tr("Report language"), options=["geocheck default", "中文 zh", "English en"],
-            defaultValue=0)
+            "LANG", self.tr("Report language (empty: geocheck's default)"), options=self.caps["langs"],
+            optional=True, usesStaticStrings=True)
         lang.setFlags(lang.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
         self.addParameter(lang)
 
     # -- parameter values → plain values for argv.py ---------------------------------------
     def profile(self, parameters, context):
-        index = self.parameterAsEnum(parameters, "PROFILE", context)
+        name = self.parameterAsEnumString(parameters, "PROFILE", context)
         path = self.parameterAsFile(parameters, "PROFILE_FILE", context)
-        return gc_argv.profile_value(index, os.path.abspath(path) if path else None)
+        return gc_argv.profile_value(name, os.path.abspath(path) if path else None)
 
     def lang(self, parameters, context):
-        return gc_argv.lang_value(self.parameterAsEnum(parameters, "LANG", context))
+        return self.parameterAsEnumString(parameters, "LANG", context) or None
 
     def references(self, parameters, context, feedback):
         """{kind: layer source} for the reference inputs given, as files geocheck can open."""
         sources = {}
-        for kind in gc_argv.REFERENCE_KINDS:
+        for kind in gc_argv.reference_kinds(self.caps):
             name = reference_param(kind)
             if not parameters.get(name):
                 continue
@@ -106,7 +137,7 @@ class GeocheckAlgorithm(QgsProcessingAlgorithm):
     # -- running ---------------------------------------------------------------------------
     def executable(self):
         try:
-            return runner.find_executable((ProcessingConfig.getSetting(GEOCHECK_PATH) or "").strip())
+            return executable()
         except runner.RunError as exc:
             raise QgsProcessingException(str(exc)) from None
 

@@ -39,6 +39,7 @@ class BatchCheckFolder(GeocheckAlgorithm):
             "failure of the run.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
+        self.ask_geocheck()
         self.addParameter(QgsProcessingParameterFile(
             "INPUT", self.tr("Folder of submissions (or a manifest .csv)"),
             behavior=QgsProcessingParameterFile.Folder))
@@ -66,7 +67,7 @@ class BatchCheckFolder(GeocheckAlgorithm):
         input_path = os.path.abspath(self.parameterAsFile(parameters, "INPUT", context))
         out_dir = os.path.abspath(self.parameterAsFileOutput(parameters, "OUTPUT", context))
         argv = gc_argv.batch_argv(
-            self.executable(), input_path, out_dir,
+            self.executable(), input_path, out_dir, self.caps,
             profile=self.profile(parameters, context),
             references=self.references(parameters, context, feedback),
             lang=self.lang(parameters, context),

@@ -63,6 +63,7 @@ class CheckSubmission(GeocheckAlgorithm):
             "submission is a successful run with findings. Reference layers must be file-based.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
+        self.ask_geocheck()
         # Three ways to name one submission, because a File parameter refuses folders (3.22)
         # and a fileFilter would refuse other vector formats.
         self.addParameter(QgsProcessingParameterFile(
@@ -77,8 +78,7 @@ class CheckSubmission(GeocheckAlgorithm):
         self.add_reference_params()
         self.add_lang_param()
         self.addParameter(QgsProcessingParameterFileDestination(
-            "REPORT", self.tr("Report"),
-            fileFilter="HTML (*.html);;Word 初审意见 (*.docx);;JSON (*.json);;Markdown (*.md);;Text (*.txt)",
+            "REPORT", self.tr("Report"), fileFilter=gc_argv.report_file_filter(self.caps),
             optional=True, createByDefault=True))
         self.addParameter(QgsProcessingParameterFileDestination(
             "FINDINGS", self.tr("Findings GeoPackage"), fileFilter="GeoPackage (*.gpkg)",
@@ -87,10 +87,10 @@ class CheckSubmission(GeocheckAlgorithm):
         self.addOutput(QgsProcessingOutputMultipleLayers("FINDINGS_LAYERS", self.tr("Findings layers")))
 
     def checkParameterValues(self, parameters, context):  # noqa: N802
-        given = [name for name in SUBMISSION_PARAMS if parameters.get(name)]
-        if len(given) != 1:
+        ok, message = super().checkParameterValues(parameters, context)  # geocheck that cannot run: first
+        if ok and len([name for name in SUBMISSION_PARAMS if parameters.get(name)]) != 1:
             return False, self.tr("Give exactly one of: submission file, folder, or layer.")
-        return super().checkParameterValues(parameters, context)
+        return ok, message
 
     def submission(self, parameters, context):
         if parameters.get("SUBMISSION"):
@@ -112,7 +112,7 @@ class CheckSubmission(GeocheckAlgorithm):
         findings = self.parameterAsFileOutput(parameters, "FINDINGS", context)
         findings = os.path.abspath(findings) if findings else None
         argv = gc_argv.check_argv(
-            self.executable(), submission,
+            self.executable(), submission, self.caps,
             profile=self.profile(parameters, context),
             references=self.references(parameters, context, feedback),
             report=report, findings=findings, lang=self.lang(parameters, context),

@@ -17,6 +17,8 @@ class GeocheckPlugin:
 
     def initGui(self):  # noqa: N802
         self.initProcessing()
+        if self.iface is not None and self.provider.load_error:
+            self.iface.messageBar().pushCritical("geocheck", self.provider.load_error)
 
     def unload(self):
         if self.provider is not None:
