@@ -26,10 +26,14 @@ def _pyogrio_gdal() -> ctypes.CDLL:
     import pyogrio._ogr
 
     lib = ctypes.CDLL(pyogrio._ogr.__file__)
-    lib.CPLSetThreadLocalConfigOption.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
-    lib.CPLSetThreadLocalConfigOption.restype = None
-    lib.CPLGetThreadLocalConfigOption.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
-    lib.CPLGetThreadLocalConfigOption.restype = ctypes.c_char_p
+    p, s = ctypes.c_void_p, ctypes.c_char_p
+    for name, args, result in (
+            ("CPLSetThreadLocalConfigOption", [s, s], None), ("CPLGetThreadLocalConfigOption", [s, s], s),
+            ("CPLPushErrorHandler", [p], None), ("CPLPopErrorHandler", [], None),
+            ("GDALOpenEx", [s, ctypes.c_uint, p, p, p], p), ("GDALClose", [p], None),
+            ("GDALDatasetGetLayerByName", [p, s], p), ("OGR_L_GetGeomType", [p], ctypes.c_int),
+            ("OGR_GT_HasM", [ctypes.c_int], ctypes.c_int)):
+        getattr(lib, name).argtypes, getattr(lib, name).restype = args, result
     return lib
 
 
@@ -48,6 +52,29 @@ def thread_config(options: dict[str, str]) -> Iterator[None]:
             lib.CPLSetThreadLocalConfigOption(k, v)  # None unsets: back to the process-wide value
 
 
+GDAL_OF_VECTOR = 0x04  # GDALOpenEx flags: a vector dataset, read-only (0)
+
+
+def layer_has_m(gdal_path: str, layer: str) -> bool:
+    """Whether GDAL declares `layer` with M values, which pyogrio drops. pyogrio says so only in a
+    warning, and a library in another thread that silences warnings for a moment (geopandas and
+    pandas do, process-wide) would make the note come and go; this asks GDAL itself."""
+    lib = _pyogrio_gdal()
+    lib.CPLPushErrorHandler(ctypes.cast(lib.CPLQuietErrorHandler, ctypes.c_void_p))  # this thread's
+    try:
+        with thread_config(NO_SIDE_FILES):
+            ds = lib.GDALOpenEx(gdal_path.encode(), GDAL_OF_VECTOR, None, None, None)
+        if not ds:
+            return False
+        try:
+            lyr = lib.GDALDatasetGetLayerByName(ds, layer.encode())
+            return bool(lyr) and bool(lib.OGR_GT_HasM(lib.OGR_L_GetGeomType(lyr)))
+        finally:
+            lib.GDALClose(ds)
+    finally:
+        lib.CPLPopErrorHandler()
+
+
 # Nothing may be written next to an input: no .aux.xml (PAM), no .properties (gzip index), and no
 # rebuilt .shx (GDAL would write a missing one in place).
 NO_SIDE_FILES = {"GDAL_PAM_ENABLED": "NO", "CPL_VSIL_GZIP_WRITE_PROPERTIES": "NO", "SHAPE_RESTORE_SHX": "NO"}
@@ -62,7 +89,10 @@ NO_SIDE_FILES = {"GDAL_PAM_ENABLED": "NO", "CPL_VSIL_GZIP_WRITE_PROPERTIES": "NO
 # notice), and every warning passes through `_route`, which gives it to the thread that raised it
 # when that thread is collecting. `_showwarnmsg` is the one step of Python's warnings that
 # catch_warnings (pytest's too) leaves in place; warnings of a thread that is not collecting go
-# on to it unchanged.
+# on to it unchanged. What this cannot prevent (before Python 3.14's context-aware warnings): a
+# library in another thread that silences every warning for a moment (geopandas and pandas do)
+# drops a notice raised in that moment. So a note a report must carry is asked of GDAL itself
+# (layer_has_m); GDAL's free-text notices stay best-effort.
 warnings.filterwarnings("always", module=r"pyogrio(\.|$)")
 _thread = threading.local()
 _show_as_usual = warnings._showwarnmsg

@@ -23,7 +23,7 @@ from shapely.errors import GEOSException
 from . import cad, cad_layers, encoding
 from .archive import Archive
 from ..errors import InputError, first_line
-from ..gdal_config import NO_SIDE_FILES, collected_warnings, ignored_warnings, thread_config
+from ..gdal_config import NO_SIDE_FILES, collected_warnings, ignored_warnings, layer_has_m, thread_config
 # Files looked for inside a submission folder or zip; one-layer formats (named after the file)
 from .formats import SINGLE_LAYER_SUFFIXES, VECTOR_SUFFIXES
 from .safety import readonly_gdal_path, stat_input
@@ -222,7 +222,7 @@ def load_layer(ref: LayerRef, *, bbox=None) -> LoadedLayer:
             curves = _curve_types(ref)
     except (DataSourceError, DataLayerError, OSError, ValueError, GEOSException) as exc:
         raise InputError(f"layer '{ref.name}' cannot be read ({first_line(exc)})", ref.file) from None
-    if any("Measured (M)" in str(w.message) for w in caught):
+    if ref.cad_layer is None and ref.layer is not None and layer_has_m(ref.gdal_path, str(ref.layer)):
         notes.append(_note(ref, "M 值（测量值）已舍弃", "M (measure) values were dropped"))
     for text in dict.fromkeys(_gdal_notice(w) for w in caught):  # GDAL's other notices, once each
         if text:
