@@ -95,7 +95,7 @@ NO_SIDE_FILES = {"GDAL_PAM_ENABLED": "NO", "CPL_VSIL_GZIP_WRITE_PROPERTIES": "NO
 # (layer_has_m); GDAL's free-text notices stay best-effort.
 warnings.filterwarnings("always", module=r"pyogrio(\.|$)")
 _thread = threading.local()
-_show_as_usual = warnings._showwarnmsg
+_show_as_usual = warnings._showwarnmsg  # type: ignore[attr-defined]
 
 
 def _route(msg: warnings.WarningMessage) -> None:
@@ -106,13 +106,14 @@ def _route(msg: warnings.WarningMessage) -> None:
         sink.append(msg)
 
 
-warnings._showwarnmsg = _route
+warnings._showwarnmsg = _route  # type: ignore[attr-defined]
 
 
 @contextmanager
 def _collecting() -> Iterator[list[warnings.WarningMessage]]:
     outer = getattr(_thread, "sink", None)
-    _thread.sink = caught = []
+    caught: list[warnings.WarningMessage] = []
+    _thread.sink = caught
     try:
         yield caught
     finally:

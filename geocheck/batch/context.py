@@ -10,16 +10,20 @@ set is opened once under its lock, and opened sources may be read by several thr
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only
+    from ..references import ReferenceSet
 
 
 class RunContext:
     """Reference sets opened for the jobs of one worker, by their specs; close() when the run ends."""
 
-    def __init__(self):
-        self._references: dict[tuple, object] = {}
+    def __init__(self) -> None:
+        self._references: dict[tuple, ReferenceSet] = {}
         self._lock = threading.Lock()
 
-    def references(self, specs: tuple):
+    def references(self, specs: tuple) -> ReferenceSet | None:
         """The opened geocheck.references.ReferenceSet of `specs` (None without any), opened on first use.
 
         A set that cannot be opened is not kept: each submission then reports why."""
@@ -32,7 +36,7 @@ class RunContext:
                 self._references[specs] = ReferenceSet.open(list(specs))
             return self._references[specs]
 
-    def reference_sets(self) -> list:
+    def reference_sets(self) -> list[ReferenceSet]:
         with self._lock:
             return list(self._references.values())
 

@@ -28,4 +28,6 @@ class RunPlugin(WorkerPlugin):
 def check_on_worker(job, check_one, plugin: str):
     """`check_one(job)` (run.check_job with the run's options) with the RunContext this worker
     keeps for the run named `plugin`."""
-    return check_one(job, run=get_worker().plugins[plugin].run)
+    mine = get_worker().plugins[plugin]
+    assert isinstance(mine, RunPlugin)
+    return check_one(job, run=mine.run)

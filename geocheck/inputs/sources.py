@@ -212,6 +212,7 @@ def load_layer(ref: LayerRef, *, bbox=None) -> LoadedLayer:
     try:
         with collected_warnings() as caught:  # this thread's warnings only (a Dask worker runs several reads)
             if ref.cad_layer is not None:
+                assert ref.drawing is not None  # a CAD layer's ref carries the drawing it was listed from
                 frame, cad_notes, issues = cad_layers.load(ref.drawing, ref.file, ref.cad_layer,
                                                            ref.cad or cad_layers.settings())
                 notes.extend(_note(ref, zh, en) for zh, en in cad_notes)

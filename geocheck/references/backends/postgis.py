@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import shapely
 from pyproj import CRS
@@ -16,7 +18,7 @@ from .base import ReferenceSource, check_geometry_type, plain
 class PostgisReference(ReferenceSource):
     """A PostGIS table, read with `geom && ST_MakeEnvelope(…, table SRID)` so the GiST index is used."""
 
-    conn: object = None  # one connection, shared by a worker's threads (psycopg serialises their queries)
+    conn: Any = None  # one connection, shared by a worker's threads (psycopg serialises their queries)
     sql: object = None  # the candidate query: psycopg SQL, four %s for the envelope in the table's SRID
 
     @classmethod
