@@ -287,9 +287,9 @@ def worker(spec: dict) -> dict:
     """Time batch and the floor over the same towns in this process; then profile one batch run."""
     imports = time.time()
     import geocheck.api  # noqa: F401 - what a batch worker imports, counted as start-up
-    import fiona  # noqa: F401 - geocheck reads reference candidates through fiona
     import pyogrio.raw  # noqa: F401
-    from geocheck.batch import CheckOptions, discover, run_batch
+    from geocheck.batch import discover, run_batch
+    from geocheck.options import CheckOptions, ReportOptions
     from geocheck.references import ReferenceSet
     from geocheck.references.spec import split_source
 
@@ -299,7 +299,7 @@ def worker(spec: dict) -> dict:
     with ReferenceSet.open(list(specs)):
         pass
     startup["open_references_s"] = time.perf_counter() - t
-    options = CheckOptions(profile=PROFILE, references=specs, formats=("json",), findings=False)
+    options, report_options = CheckOptions(profile=PROFILE, references=specs), ReportOptions(formats=(), findings=False)
     out = Path(spec["out"])
     floor = Floor(spec["references"])
 
@@ -308,7 +308,7 @@ def worker(spec: dict) -> dict:
         jobs = discover(spec["towns_dir"], exclude=[out])
         discovered = time.perf_counter() - t
         seconds = {}
-        summary = run_batch(jobs, out, options, workers=1, force=True,
+        summary = run_batch(jobs, out, options, report_options, workers=1, force=True,
                             on_result=lambda o, k, n: seconds.__setitem__(o.name, o.seconds))
         wall = time.perf_counter() - t
         return {"discover_s": discovered, "run_s": wall - discovered, "town_s": seconds,
@@ -347,14 +347,14 @@ STAGES = (
     ("batch/fingerprint.py:context_digest", "per run: context fingerprint (profile, references)"),
     ("batch/fingerprint.py", "fingerprinting (job_fingerprint)"),
     ("provenance.py", "input hashes in the report (file_digests)"),
-    ("batch/run.py:_references", "reference opening"),
+    ("batch/context.py", "reference opening"),
     ("references/overlay.py:open", "reference opening"),
-    ("references/sources.py:open_reference", "reference opening"),
-    ("references/sources.py:open", "reference opening"),
-    ("references/sources.py:_repaired", "reference candidates: repair"),
-    ("references/sources.py:coverage_problem", "reference coverage check"),
+    ("references/backends/__init__.py:open_reference", "reference opening"),
+    ("references/backends/:open", "reference opening"),
+    ("references/backends/base.py:_repaired", "reference candidates: repair"),
+    ("references/backends/base.py:coverage_problem", "reference coverage check"),
     ("references/coverage.py", "reference coverage check"),
-    ("references/sources.py", "reference candidates: read + transform"),
+    ("references/backends/", "reference candidates: read + transform"),
     ("references/overlay.py:context", "reference context for maps"),
     ("references/overlay.py", "reference overlaps (intersect)"),
     ("inputs/", "reading the submission"),

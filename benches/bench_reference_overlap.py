@@ -225,7 +225,7 @@ def worker_geocheck(args) -> dict:
             ctx = ReferenceContext(refs, sub)
             ov = ctx.overlaps("ecological_red_line", "boundary")
             times.append(time.perf_counter() - t)
-            reads.append(refs.sources[0].last_read)
+            reads.append(ctx.candidates("ecological_red_line")[0].read)  # already read: no second read
             areas[Path(town).stem] = {str(o.reference_id): o.area_m2 for o in ov}
             t = time.perf_counter()
             report = geocheck.check(town, profile=args.profile, references=refs)
@@ -274,10 +274,12 @@ WORKERS = {"baseline": worker_baseline, "geocheck": worker_geocheck, "naive": wo
            "postgis": worker_postgis}
 
 
-def run_worker(name: str, source: str, towns: list[Path], profile: Path | None = None) -> dict:
-    cmd = [sys.executable, __file__, "--worker", name, "--source", str(source),
+def run_worker(name: str, source: str, towns: list[Path], profile: Path | None = None, repo: Path = REPO) -> dict:
+    """One approach in its own process; `repo` another checkout of geocheck (its code, its worker)."""
+    cmd = [sys.executable, str(repo / "benches" / Path(__file__).name), "--worker", name, "--source", str(source),
            "--profile", str(profile or ""), *["--town=" + str(t) for t in towns]]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    env = dict(os.environ, PYTHONPATH=str(repo)) if repo != REPO else None
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=repo, env=env)
     if proc.returncode != 0:
         raise SystemExit(f"worker {name} failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -309,6 +311,23 @@ def compare(a: dict, b: dict) -> float:
     return worst
 
 
+def compare_checkouts(other: Path, rounds: int, data: dict, towns: list[Path], profile: Path) -> None:
+    """Median per-town time of geocheck's worker in this checkout and in `other`, run alternately."""
+    sides = {"this checkout": REPO, str(other): other.resolve()}
+    times = {(side, fmt): [] for side in sides for fmt in ("gpkg", "shp")}
+    full = {key: [] for key in times}
+    for k in range(rounds):
+        for fmt in ("gpkg", "shp"):
+            for side, repo in (list(sides.items()) if k % 2 == 0 else list(sides.items())[::-1]):
+                r = run_worker("geocheck", data[fmt], towns, profile, repo)
+                times[(side, fmt)].append(statistics.median(r["times"]) * 1000)
+                full[(side, fmt)].append(statistics.median(r["full_check_times"]) * 1000)
+    for (side, fmt), ts in times.items():
+        print(f"{side:<28} {fmt:<5} per town, median of {rounds} round medians: {statistics.median(ts):6.2f} ms "
+              f"(rounds: {' '.join(f'{t:.2f}' for t in ts)}); full check() "
+              f"{statistics.median(full[(side, fmt)]):.1f} ms")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cache", type=Path, default=Path(os.environ.get("GEOCHECK_BENCH_CACHE",
@@ -317,6 +336,10 @@ def main() -> None:
     ap.add_argument("--naive-towns", type=int, default=3, help="towns measured the naive way (slow)")
     ap.add_argument("--shapes", choices=["stars", "real"], default="stars",
                     help="star polygons, or real-shaped multipart polygons with many holes")
+    ap.add_argument("--ab", type=Path, metavar="CHECKOUT",
+                    help="only time geocheck's per-town step here and in another checkout (e.g. main's), "
+                         "alternately, --rounds times per format: on a loaded machine a fair A/B")
+    ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--worker")
     ap.add_argument("--source")
     ap.add_argument("--profile")
@@ -350,6 +373,8 @@ def main() -> None:
                        '[rules.GC402]\ntolerance_m2 = 0.01\nseverity = "warning"\nsource = "bench"\n',
                        encoding="utf-8")
     log(f"{len(towns)} towns; data cached in {args.cache}")
+    if args.ab:
+        return compare_checkouts(args.ab, args.rounds, data, towns, profile)
 
     results = {"baseline": run_worker("baseline", "", towns[:1])}
     for name, key in (("geocheck-gpkg", "gpkg"), ("geocheck-shp", "shp"), ("geocheck-gpkg-5k", "small")):

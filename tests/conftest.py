@@ -109,7 +109,7 @@ def script_injection_gpkg(tmp_path) -> Path:
 # Markers for a fast inner loop (docs/development.md); CI runs everything. A test is marked by
 # what it starts: a PostGIS server (the `postgis` fixture), QGIS, headless Chromium, or many
 # processes (batch rounds, fuzzing, hypothesis over real files).
-_SLOW_MODULES = {"test_batch", "test_batch_hostile", "test_batch_formats", "test_fuzz_inputs", "test_properties",
+_SLOW_MODULES = {"test_batch", "test_batch_threads", "test_batch_hostile", "test_batch_formats", "test_fuzz_inputs", "test_properties",
                  "test_reference_shapes", "test_messy_inputs", "test_input_safety_contiguity"}
 _SLOW_TESTS = {"test_checkerboard_mask_is_refused_fast_in_bounded_memory",
                # every third-party DWG converted through ezdwg (one DWG stays in the inner loop:

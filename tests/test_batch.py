@@ -237,13 +237,26 @@ def test_reference_layers_opened_once_per_worker(tmp_path):
     config = load_config(SAMPLE / "geocheck.toml")
     jobs = batch.discover(SAMPLE, exclude=[SAMPLE / "reference"])
     options = CheckOptions(profile=LENIENT, references=tuple(collect_specs((), config)))
-    batch._close_references()
-    opened = []
-    summary = batch.run_batch(jobs, tmp_path / "out", options, ReportOptions(formats=(), findings=False), workers=1,
-                              on_result=lambda o, k, n: opened.append(id(batch._OPEN_REFERENCES[options.references])))
-    assert [o.verdict for o in summary.outcomes] == ["compliant", "non_compliant"]
-    assert len(batch._OPEN_REFERENCES) == 1 and len(set(opened)) == 1  # one ReferenceSet served both towns
-    batch._close_references()
+    with batch.RunContext() as run:
+        outcomes = [batch.check_job(job, options, ReportOptions(formats=(), findings=False), str(tmp_path / "out"),
+                                    run=run) for job in jobs]
+        assert [o.verdict for o in outcomes] == ["compliant", "non_compliant"]
+        (refs,) = run.reference_sets()  # one ReferenceSet served both towns
+        assert run.references(options.references) is refs
+        assert [s.spec for s in refs.sources] == list(options.references)
+    assert run.reference_sets() == []  # closed with the run
+
+
+def test_threads_sharing_a_run_context_open_the_references_once(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from geocheck import batch
+    from geocheck.references import parse_reference
+
+    specs = (parse_reference(f"ecological_red_line={SAMPLE / 'reference' / 'ecological_red_line.gpkg'}"),)
+    with batch.RunContext() as run, ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda _: run.references(specs), range(8)))
+        assert len(run.reference_sets()) == 1 and all(g is got[0] for g in got)
 
 
 def test_bad_reference_source_stops_before_the_round(variant_files, tmp_path):

@@ -426,6 +426,26 @@ def test_heritage_points_buffered_by_level_and_said_to_be_assumed(heritage_point
     assert "heritage office's consent" in report.check("GC432").message_en
 
 
+def test_heritage_points_in_a_gbk_shapefile_without_cpg_keep_their_names_and_levels(
+        heritage_point_40m_from_construction, compliant_gpkg, tmp_path):
+    """A county's heritage Shapefile as Chinese Windows writes it: GBK bytes, no .cpg. Read as
+    ISO-8859-1 (GDAL's guess) its levels would match no radius and every site be 'unknown'."""
+    points = pyogrio.read_dataframe(heritage_point_40m_from_construction, layer="文物保护单位")
+    shp = tmp_path / "文物" / "wwbhdw.shp"
+    shp.parent.mkdir()
+    pyogrio.write_dataframe(points, shp, encoding="GBK")
+    shp.with_suffix(".cpg").unlink()
+    assert "省级".encode("gbk") in shp.with_suffix(".dbf").read_bytes()
+    profile = write_profile(tmp_path / "h.toml", HERITAGE_PROFILE)
+    report = geocheck.check(compliant_gpkg, profile=profile, references=[f"heritage_points={shp}"])
+    gc433 = report.check("GC433")
+    assert gc433.measured["points_with_unknown_level"] == 1 and "无级别亭" in gc433.message_zh
+    # both 省级 sites get the 60 m circle: one 40 m north of the zone, one wholly inside it
+    assert gc433.measured["m2"] == pytest.approx(segment_area(60, 40) + math.pi * 60**2, rel=2e-3)
+    levels = {o["protection_level"] for o in report.measurements["overlaps"] if o.get("assumed_buffer_m")}
+    assert levels == {"省级文物保护单位"}
+
+
 def test_heritage_points_with_only_unknown_levels_warn(heritage_point_40m_from_construction, compliant_gpkg, tmp_path):
     profile = write_profile(tmp_path / "h.toml", HERITAGE_PROFILE.replace('"省级" = 60, ', "").replace(
         '"省级" = 110, ', ""))

@@ -8,6 +8,7 @@
 discover   folder walk (by the format registry) or manifest → Jobs with safe folder names
 fingerprint what a re-run compares: submission files, profile, config, reference sources
 run        one submission (check_job) and many (processes, Dask), lock, Ctrl-C, full disks
+context    RunContext: what a worker keeps across its jobs (reference layers opened once)
 summary    summary.csv / summary.json / index.html
 
 A broken submission becomes an `error` row with its one-line reason; the others still run.
@@ -17,11 +18,10 @@ re-run skips submissions whose inputs, profile and options have not changed sinc
 
 from .discover import Job, discover, folder_name
 from .fingerprint import context_digest, job_fingerprint
-# _OPEN_REFERENCES and _close_references: the per-process reference cache, inspected by tests
-from .run import (FINGERPRINT_NAME, REPORT_NAME, BatchSummary, Outcome, _close_references, _OPEN_REFERENCES, check_job,
-                  outcome_from_report, run_batch)
+from .context import RunContext
+from .run import (FINGERPRINT_NAME, REPORT_NAME, BatchSummary, Outcome, check_job, outcome_from_report, run_batch)
 from .summary import MEASURE_COLUMNS, summary_rows, write_summary
 
 __all__ = ["Job", "discover", "folder_name", "context_digest", "job_fingerprint", "FINGERPRINT_NAME",
            "REPORT_NAME", "BatchSummary", "Outcome", "check_job", "outcome_from_report", "run_batch",
-           "MEASURE_COLUMNS", "summary_rows", "write_summary", "_OPEN_REFERENCES", "_close_references"]
+           "MEASURE_COLUMNS", "summary_rows", "write_summary", "RunContext"]

@@ -97,10 +97,10 @@ def postgis_digest(spec) -> str:
         import psycopg
         from psycopg import sql
 
-        from ..references.sources import _split_table
+        from ..references.backends.postgis import split_table
 
         dsn = spec.source[3:].strip() if spec.source[:3].upper() == "PG:" else spec.source
-        schema, table, _ = _split_table(spec.layer)
+        schema, table, _ = split_table(spec.layer)
         name = sql.Identifier(schema, table) if schema else sql.Identifier(table)
         with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as conn:
             columns = conn.execute(

@@ -17,7 +17,6 @@ What a run guarantees, whatever happens to it:
 
 from __future__ import annotations
 
-import atexit
 import concurrent.futures as cf
 import errno
 import fcntl
@@ -42,6 +41,7 @@ from ..options import CheckOptions, ReportOptions
 from ..report import to_json, write_atomic
 from ..report.atomic import OutputError, disk_problem, output_error, remove_stale_temporaries
 from ..report.formats import BATCH_REPORT, BY_NAME as FORMATS
+from .context import RunContext
 from .discover import LOCK_NAME, RESERVE_NAME, Job
 from .fingerprint import context_digest, job_fingerprint
 
@@ -89,9 +89,12 @@ class BatchSummary:
 # ---------------------------------------------------------------- one submission
 
 def check_job(job: Job, options: CheckOptions, report_options: ReportOptions, out_dir: str, force: bool = False,
-              context: str | None = None) -> Outcome:
+              context: str | None = None, run: RunContext | None = None) -> Outcome:
     """Check one submission and write its report folder. A bad submission is an `error` outcome;
-    only an output that cannot be written raises (OutputError), for the run to stop."""
+    only an output that cannot be written raises (OutputError), for the run to stop.
+
+    `run` is the worker's RunContext (its reference layers, opened once for all its jobs);
+    without one, the layers are opened for this submission alone."""
     start = time.perf_counter()
     folder = Path(out_dir) / job.name
     report_file, fp_file = folder / REPORT_NAME, folder / FINGERPRINT_NAME
@@ -112,7 +115,11 @@ def check_job(job: Job, options: CheckOptions, report_options: ReportOptions, ou
         report = Report.failed(__version__, job.path, job.problem)
     else:
         try:
-            report = _check(job, options)
+            if run is None:
+                with RunContext() as own:
+                    report = _check(job, options, own)
+            else:
+                report = _check(job, options, run)
         except GeocheckError as exc:
             report = Report.failed(__version__, job.path, str(exc))
         except Exception as exc:  # a bug on one submission must not stop the batch
@@ -148,33 +155,11 @@ def _reusable(job, options, report_file: Path, fp_file: Path, fp: str) -> Outcom
     return outcome
 
 
-# Reference layers opened in this process, kept for every later submission it checks: a
-# province's layers are opened once per worker, not once per town.
-_OPEN_REFERENCES: dict = {}
-
-
-def _references(specs: tuple):
-    if not specs:
-        return None
-    if specs not in _OPEN_REFERENCES:
-        from ..references import ReferenceSet
-
-        if not _OPEN_REFERENCES:
-            atexit.register(_close_references)  # close GDAL handles before the interpreter tears down
-        _OPEN_REFERENCES[specs] = ReferenceSet.open(list(specs))
-    return _OPEN_REFERENCES[specs]
-
-
-def _close_references():
-    while _OPEN_REFERENCES:
-        _OPEN_REFERENCES.popitem()[1].close()
-
-
-def _check(job: Job, options: CheckOptions):
+def _check(job: Job, options: CheckOptions, run: RunContext):
     from ..api import check
 
-    # the manifest row's options over the run's; its references are the run's, opened once
-    return check(job.path, options.overridden(job.options), references=_references(options.references))
+    # the manifest row's options over the run's; its references are the run's, opened once per worker
+    return check(job.path, options.overridden(job.options), references=run.references(options.references))
 
 
 def _write_formats(report, report_options: ReportOptions, folder: Path) -> None:
@@ -207,6 +192,21 @@ def outcome_from_report(job: Job, data: dict, options: CheckOptions) -> Outcome:
 def _ignore_sigint():
     # Ctrl-C goes to the whole process group: only the parent decides how to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# A local pool's worker process checks one submission at a time, in its main thread; the executor
+# has no object of its own to keep the worker's RunContext on, so its initializer keeps it in a
+# thread-local (seen by that thread alone, made fresh in each spawned worker of each run).
+_pool_worker = threading.local()
+
+
+def _start_pool_worker():
+    _ignore_sigint()
+    _pool_worker.run = RunContext()
+
+
+def _check_in_pool(check_one: partial, job: Job) -> Outcome:
+    return check_one(job, run=_pool_worker.run)
 
 
 class StopRequest:
@@ -328,10 +328,11 @@ def run_batch(
                 if scheduler:
                     _run_on_dask(jobs, check_one, scheduler, record, stop)
                 elif (workers or 1) <= 1 or total <= 1:
-                    for job in jobs:
-                        if stop.requested:
-                            break
-                        record(check_one(job))
+                    with RunContext() as run:
+                        for job in jobs:
+                            if stop.requested:
+                                break
+                            record(check_one(job, run=run))
                 else:
                     _run_in_processes(jobs, check_one, workers, record, stop)
             except KeyboardInterrupt:
@@ -387,7 +388,7 @@ def _run_pool(waiting: deque, workers, check_one: partial, record, stop: StopReq
     cancel it cleanly once a worker is terminated). Returns the jobs in flight when a worker
     died (the pool is then broken), else []."""
     ctx = multiprocessing.get_context("spawn")  # GDAL and threads do not survive fork reliably
-    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_start_pool_worker)
     in_flight: dict = {}
     failure: BaseException | None = None
     suspects: list[Job] = []
@@ -395,7 +396,7 @@ def _run_pool(waiting: deque, workers, check_one: partial, record, stop: StopReq
     def feed():
         while not stop.requested and failure is None and not suspects and waiting and len(in_flight) <= workers:
             job = waiting.popleft()
-            in_flight[pool.submit(check_one, job)] = job
+            in_flight[pool.submit(_check_in_pool, check_one, job)] = job
 
     # Workers are spawned by the first submissions; ignoring SIGINT meanwhile makes them start
     # with it ignored, so a Ctrl-C during their start-up cannot kill them before the initializer runs.
@@ -443,8 +444,13 @@ def _run_on_dask(jobs, check_one: partial, address, record, stop: StopRequest):
         client = Client(address)  # connect timeout: dask config distributed.comm.timeouts.connect
     except (OSError, TimeoutError) as exc:
         raise GeocheckError(f"cannot reach Dask scheduler {address} ({exc})") from None
+    from .dask_worker import RunPlugin, check_on_worker
+
+    plugin = RunPlugin(f"geocheck-run-{uuid.uuid4().hex}")  # each worker's RunContext, for this run only
     with client:
-        futures = client.map(check_one, jobs, pure=False, key=[f"geocheck-{j.name}" for j in jobs])
+        client.register_plugin(plugin)
+        futures = client.map(check_on_worker, jobs, check_one=check_one, plugin=plugin.name, pure=False,
+                             key=[f"geocheck-{j.name}" for j in jobs])
         pending, failure = set(futures), None
         try:
             while pending:
@@ -463,5 +469,7 @@ def _run_on_dask(jobs, check_one: partial, address, record, stop: StopRequest):
         except KeyboardInterrupt:
             client.cancel(list(pending))
             raise
+        finally:
+            client.unregister_worker_plugin(plugin.name)  # closes the reference layers the workers opened
         if isinstance(failure, BaseException):
             raise failure

@@ -3,14 +3,14 @@
 A CAD layer is offered when it draws an area or holds line work (so a boundary left open still
 matches its role and is reported as open, never as missing). Reading one gives its faces as
 features, with notes on every repair (gaps closed, ends joined, enclaves, linearised curves)
-and what was skipped. The drawing is parsed once per submission (cached by path and codec).
+and what was skipped. The drawing is parsed once, when its layers are listed (ParsedDrawing).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field, replace
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -32,37 +32,44 @@ class CadSettings:
     points: bool = False  # read POINT entities as features (a point reference layer), not areas
 
 
-@lru_cache(maxsize=1)
-def _defaults() -> dict:
-    return json.loads(resources.files("geocheck.rules").joinpath("cad.json").read_text(encoding="utf-8"))
+@cache
+def default_settings() -> CadSettings:
+    """The rules' reading settings (rules/cad.json), read once: a frozen value, safe to share."""
+    d = json.loads(resources.files("geocheck.rules").joinpath("cad.json").read_text(encoding="utf-8"))
+    return CadSettings(float(d["snap_tolerance_m"]["value"]), float(d["max_sagitta_m"]["value"]))
 
 
 def settings(snap_tolerance_m: float | None = None, given_by: str = "--snap-tolerance") -> CadSettings:
     """Reading settings: the rules' defaults (rules/cad.json), the snap tolerance overridden."""
-    d = _defaults()
     if snap_tolerance_m is None:
-        return CadSettings(float(d["snap_tolerance_m"]["value"]), float(d["max_sagitta_m"]["value"]))
+        return default_settings()
     if not snap_tolerance_m >= 0:
         raise GeocheckError(f"{given_by}: the snap tolerance must be a distance ≥ 0 m, not {snap_tolerance_m}")
-    return CadSettings(float(snap_tolerance_m), float(d["max_sagitta_m"]["value"]), given_by)
+    return replace(default_settings(), snap_tolerance_m=float(snap_tolerance_m), snap_given_by=given_by)
 
 
 # --- the drawing, parsed once ---------------------------------------------------------------
 
-_DRAWINGS: dict[tuple, cad.Drawing] = {}
+@dataclass(eq=False)
+class ParsedDrawing:
+    """A drawing parsed once while its layers are listed, and carried by the LayerRefs of its CAD
+    layers: loading one of them, or reading its texts, never parses the drawing again. Nothing
+    is kept beyond those refs, so no submission ever sees another's drawing."""
+
+    drawing: cad.Drawing
+    _shapes: dict = field(default_factory=dict, repr=False)  # (CAD layer, snap tolerance) → LayerShapes
+
+    def shapes(self, layer: str, tolerance: float) -> cad.LayerShapes:
+        """The areas a CAD layer draws (polygonised once per tolerance: roles and parcels share it)."""
+        key = (layer, tolerance)
+        if key not in self._shapes:
+            self._shapes[key] = cad.layer_shapes(self.drawing.layers[layer], tolerance)
+        return self._shapes[key]
 
 
-def clear_cache() -> None:
-    _DRAWINGS.clear()
-    _shapes.cache_clear()
-
-
-def drawing(gdal_path: str, shown: str, codec: str | None, sagitta: float, data: bytes | None = None) -> cad.Drawing:
-    key = (gdal_path, codec, sagitta)
-    if key not in _DRAWINGS:
-        _DRAWINGS[key] = cad.read(data if data is not None else _read_bytes(gdal_path, shown),
-                                  gdal_path, shown, codec, sagitta)
-    return _DRAWINGS[key]
+def parse(gdal_path: str, shown: str, codec: str | None, sagitta: float, data: bytes | None = None) -> ParsedDrawing:
+    return ParsedDrawing(cad.read(data if data is not None else _read_bytes(gdal_path, shown),
+                                  gdal_path, shown, codec, sagitta))
 
 
 def _read_bytes(gdal_path: str, shown: str) -> bytes:
@@ -75,11 +82,6 @@ def _read_bytes(gdal_path: str, shown: str) -> bytes:
         raise InputError(f"cannot be read ({exc.strerror or exc})", shown) from None
 
 
-@lru_cache(maxsize=16)
-def _shapes(gdal_path: str, codec: str | None, sagitta: float, layer: str, tolerance: float) -> cad.LayerShapes:
-    return cad.layer_shapes(_DRAWINGS[(gdal_path, codec, sagitta)].layers[layer], tolerance)
-
-
 def text_encoding(data: bytes, name: str, option: str | None) -> encoding.Encoding | None:
     """The encoding of an ASCII DXF's text; None where the reader decides (DWG, binary DXF)."""
     if name.lower().endswith(".dwg") or data.startswith(cad.BINARY_DXF):
@@ -87,12 +89,11 @@ def text_encoding(data: bytes, name: str, option: str | None) -> encoding.Encodi
     return encoding.dxf_encoding(data, option)
 
 
-def offered(gdal_path: str, shown: str, data: bytes, enc, s: CadSettings) -> list[tuple[str, int]]:
+def offered(parsed: ParsedDrawing, shown: str, s: CadSettings) -> list[tuple[str, int]]:
     """(CAD layer, closed shapes on it) for every layer with areas or line work. Counting closed
     polylines, circles and hatches is cheap; polygonising waits until a layer is read for a role
     (a drawing's road or hatching layers can hold tens of thousands of lines)."""
-    codec = enc.codec if enc is not None else None
-    d = drawing(gdal_path, shown, codec, s.max_sagitta_m, data)
+    d = parsed.drawing
     out = []
     for name, layer in d.layers.items():
         if s.points:
@@ -111,21 +112,21 @@ def offered(gdal_path: str, shown: str, data: bytes, enc, s: CadSettings) -> lis
     return out
 
 
-def texts(gdal_path: str, shown: str, codec: str | None, cad_layer: str, s: CadSettings) -> list[tuple[float, float, str]]:
+def texts(parsed: ParsedDrawing, cad_layer: str) -> list[tuple[float, float, str]]:
     """The TEXT and MTEXT of one CAD layer: (x, y, text as written), in drawing units."""
-    return list(drawing(gdal_path, shown, codec, s.max_sagitta_m).layers[cad_layer].texts)
+    return list(parsed.drawing.layers[cad_layer].texts)
 
 
 # --- one layer as features ------------------------------------------------------------------
 
-def load(gdal_path: str, shown: str, codec: str | None, cad_layer: str, s: CadSettings):
+def load(parsed: ParsedDrawing, shown: str, cad_layer: str, s: CadSettings):
     """(features, notes as (zh, en), read issues by fid) of one CAD layer, in drawing units."""
-    d = drawing(gdal_path, shown, codec, s.max_sagitta_m)
+    d = parsed.drawing
     layer = d.layers[cad_layer]
     if s.points:
         pts = [shapely.Point(x, y) for x, y in layer.points]
         return gpd.GeoDataFrame({"cad_layer": [cad_layer] * len(pts)}, geometry=pts, crs=None), [], {}
-    sh = _shapes(gdal_path, codec, s.max_sagitta_m, cad_layer, s.snap_tolerance_m)
+    sh = parsed.shapes(cad_layer, s.snap_tolerance_m)
     tol = _metres(s.snap_tolerance_m)
     if not sh.faces and not sh.gaps and layer.failed:
         raise InputError(f"layer '{cad_layer}': none of its entities could be read ({len(layer.failed)}: "

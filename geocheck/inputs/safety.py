@@ -22,11 +22,11 @@ import os
 import sqlite3
 import stat
 import struct
-import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import InputError
+from ..gdal_config import ignored_warnings
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 WAL_HEADER = 32
@@ -242,10 +242,8 @@ def quiet_gdal(*, listing: bool = False):
     They come as RuntimeWarnings (e.g. GDAL's retry of a WAL-mode GeoPackage through the
     read-only view with IMMUTABLE=YES, or an undecodable message in a Chinese locale).
     pyogrio's UserWarnings (dropped M values …) are kept for a reader that turns them into
-    notes, and silenced while only `listing` layers.
+    notes, and silenced while only `listing` layers. Only this thread's warnings are touched.
     """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=RuntimeWarning)
-        if listing:
-            warnings.filterwarnings("ignore", category=UserWarning)
+    with ignored_warnings(lambda w: issubclass(w.category, RuntimeWarning)
+                          or (listing and issubclass(w.category, UserWarning))):
         yield

@@ -199,9 +199,10 @@ def _check_main_header(head: bytes, size: int, what: str, shown: str) -> int:
     return kind
 
 
-def check_shapefile_file(shp: Path, shown: str, max_records: int | None = MAX_RECORDS) -> frozenset[int]:
-    """check_shapefile for a .shp on disk (its sidecars beside it); the null-shape record ids."""
+def check_shapefile_file(shp: Path, shown: str,
+                         max_records: int | None = MAX_RECORDS) -> tuple[bytes, DbfLayout, frozenset[int]]:
+    """check_shapefile for a .shp on disk (its sidecars beside it)."""
     stem = shp.name[:-4]
     members = {c.name: c.stat().st_size for c in shp.parent.iterdir()
                if c.name.lower().startswith(stem.lower() + ".") and c.is_file()}
-    return check_shapefile(stem, members, lambda n: open(shp.parent / n, "rb"), shown, max_records)[2]
+    return check_shapefile(stem, members, lambda n: open(shp.parent / n, "rb"), shown, max_records)

@@ -24,6 +24,7 @@ from shapely.errors import GEOSException
 from . import cad, cad_layers, encoding
 from .archive import Archive
 from ..errors import InputError, first_line
+from ..gdal_config import NO_SIDE_FILES, collected_warnings, ignored_warnings, layer_has_m, thread_config
 # Files looked for inside a submission folder or zip; one-layer formats (named after the file)
 from .formats import SINGLE_LAYER_SUFFIXES, VECTOR_SUFFIXES
 from .safety import ReadonlySqlite, is_sqlite, readonly_gdal_path, stat_input
@@ -31,9 +32,6 @@ from .records import geometry_type_names, gpkg_blobs, refuse_undecoded
 from .shapefile import check_shapefile
 
 CURVE_TYPES = ("Curve", "Circular", "Compound", "Surface")
-
-# GDAL must never rebuild a missing .shx next to the input (it writes the file in place).
-pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": "NO"})
 
 # Curved geometries GDAL reads become chords of at most ARC_MAX_CHORD_M: the area lost is
 # θ·c²/12 for θ radians of arc, 0.02 m² per full turn at any radius, far below the 1 m²
@@ -54,6 +52,7 @@ class LayerRef:
     encoding: encoding.Encoding | None = None  # text encoding of a Shapefile's DBF or a DXF
     cad_layer: str | None = None  # the CAD layer of a DXF/DWG drawing this ref stands for
     cad: cad_layers.CadSettings | None = None  # how that drawing's line work becomes areas
+    drawing: cad_layers.ParsedDrawing | None = field(default=None, compare=False, repr=False)  # parsed once, when listed
     closed_shapes: int | None = None  # areas the CAD layer draws (shown when no role matches)
     file_note: tuple[str, str] | None = None  # (zh, en) how the file's name was decoded (zip members)
     null_records: frozenset | None = None  # a Shapefile's null-shape records: the only ones read as no geometry
@@ -74,7 +73,6 @@ def list_layers(path: str | os.PathLike, *, encoding_option: str | None = None,
     `encoding_option` (a Python codec) overrides the text encoding of Shapefiles and DXFs;
     `cad_settings` says how CAD line work becomes areas (default: rules/cad.json).
     """
-    cad_layers.clear_cache()  # the drawing cache serves one submission's listing and loading only
     cad_settings = cad_settings or cad_layers.settings()
     p = Path(path)
     st = stat_input(p, allow_dir=True)  # a FIFO, device or socket is refused before any open
@@ -183,9 +181,11 @@ def _dbf_encoding(box, stem: str, data: bytes, layout, option: str | None) -> en
 def _cad_layers(box, name: str, shown: str, option: str | None, settings) -> list[LayerRef]:
     data = box.read(name)
     enc = cad_layers.text_encoding(data, name, option)
-    ref = LayerRef(PurePosixPath(name).stem, box.gdal_path(name), None, shown, enc, cad=settings)
+    gdal_path = box.gdal_path(name)
+    parsed = cad_layers.parse(gdal_path, shown, enc.codec if enc is not None else None, settings.max_sagitta_m, data)
+    ref = LayerRef(PurePosixPath(name).stem, gdal_path, None, shown, enc, cad=settings, drawing=parsed)
     return [replace(ref, name=layer, cad_layer=layer, closed_shapes=n)
-            for layer, n in cad_layers.offered(ref.gdal_path, shown, data, enc, settings)]
+            for layer, n in cad_layers.offered(parsed, shown, settings)]
 
 
 def _dataset_layers(gdal_path: str, shown, *, single_name: bool) -> list[LayerRef]:
@@ -221,11 +221,11 @@ def load_layer(ref: LayerRef, *, bbox=None, sqlite: ReadonlySqlite | None = None
     notes: list[dict] = []
     issues: dict = {}
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with collected_warnings() as caught:  # this thread's warnings only (a Dask worker runs several reads)
             if ref.cad_layer is not None:
-                frame, cad_notes, issues = cad_layers.load(ref.gdal_path, ref.file, ref.encoding.codec if ref.encoding
-                                                           else None, ref.cad_layer, ref.cad or cad_layers.settings())
+                assert ref.drawing is not None  # a CAD layer's ref carries the drawing it was listed from
+                frame, cad_notes, issues = cad_layers.load(ref.drawing, ref.file, ref.cad_layer,
+                                                           ref.cad or cad_layers.settings())
                 notes.extend(_note(ref, zh, en) for zh, en in cad_notes)
                 curves = []
             else:
@@ -236,7 +236,7 @@ def load_layer(ref: LayerRef, *, bbox=None, sqlite: ReadonlySqlite | None = None
                 curves = _curve_types(ref, blobs)
     except (DataSourceError, DataLayerError, OSError, ValueError, GEOSException) as exc:
         raise InputError(f"layer '{ref.name}' cannot be read ({first_line(exc)})", ref.file) from None
-    if any("Measured (M)" in str(w.message) for w in caught):
+    if ref.cad_layer is None and ref.layer is not None and layer_has_m(ref.gdal_path, str(ref.layer)):
         notes.append(_note(ref, "M 值（测量值）已舍弃", "M (measure) values were dropped"))
     for text in dict.fromkeys(_gdal_notice(w) for w in caught):  # GDAL's other notices, once each
         if text:
@@ -281,12 +281,12 @@ def _read(ref: LayerRef, bbox, on_invalid: str) -> gpd.GeoDataFrame:
     codec = ref.encoding.codec if ref.encoding is not None else None
     kwargs = dict(layer=ref.layer, fid_as_index=True, bbox=bbox, on_invalid=on_invalid)
     try:
-        with _gdal_config(**ARC_LINEARISATION), _quiet():
+        with thread_config(ARC_LINEARISATION), _quiet():
             return pyogrio.read_dataframe(ref.gdal_path, encoding=codec, **kwargs)
     except UnicodeDecodeError:
         # DBF field names are cut at 10 bytes, often in the middle of a Chinese character.
         # Read the raw bytes (latin-1 maps them one to one) and decode leniently.
-        with _gdal_config(**ARC_LINEARISATION), _quiet():
+        with thread_config(ARC_LINEARISATION), _quiet():
             gdf = pyogrio.read_dataframe(ref.gdal_path, encoding="latin1", **kwargs)
         return _redecode(gdf, codec)
 
@@ -333,32 +333,17 @@ def _redecode(gdf: gpd.GeoDataFrame, codec: str | None) -> gpd.GeoDataFrame:
 
 
 @contextmanager
-def _gdal_config(**options):
-    """GDAL config options for the duration of one read."""
-    old = {k: pyogrio.get_gdal_config_option(k) for k in options}
-    pyogrio.set_gdal_config_options(options)
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options(old)
-
-
-# Nothing may be written next to an input: no .aux.xml (PAM) and no .properties (gzip index).
-_NO_SIDE_FILES = {"GDAL_PAM_ENABLED": "NO", "CPL_VSIL_GZIP_WRITE_PROPERTIES": "NO"}
-
-
-@contextmanager
 def _quiet(listing: bool = False):
     """GDAL's notices about the input reach the user as notes or errors, not as warnings: a
     read records them (load_layer turns them into notes); a listing drops them, the read of
-    the same layer reports them again."""
-    with warnings.catch_warnings(), _gdal_config(**_NO_SIDE_FILES):
-        warnings.filterwarnings("ignore", message="Could not decode error message")
-        # GDAL retrying a WAL-mode GeoPackage through the read-only view with IMMUTABLE=YES
-        # (inputs_safety.readonly_gdal_path): expected, and not about the data
-        warnings.filterwarnings("ignore", message=".*WAL-enabled database")
-        if listing:
-            warnings.simplefilter("ignore")
+    the same layer reports them again. Dropped either way: undecodable message text, and GDAL
+    retrying a WAL-mode GeoPackage through the read-only view with IMMUTABLE=YES
+    (inputs_safety.readonly_gdal_path), which is expected and not about the data."""
+    def noise(w: warnings.WarningMessage) -> bool:
+        text = str(w.message)
+        return listing or text.startswith("Could not decode error message") or "WAL-enabled database" in text
+
+    with ignored_warnings(noise), thread_config(NO_SIDE_FILES):
         yield
 
 

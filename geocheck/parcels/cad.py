@@ -28,8 +28,7 @@ def cad_labels(layer) -> pd.Series | None:
     ref = layer.ref
     if ref.cad_layer is None:
         return None
-    labels = cad_layers.texts(ref.gdal_path, ref.file, ref.encoding.codec if ref.encoding else None,
-                              ref.cad_layer, ref.cad or cad_layers.settings())  # the drawing is cached
+    labels = cad_layers.texts(ref.drawing, ref.cad_layer)  # the drawing parsed when it was listed
     if not labels:
         return None
     points = gpd.GeoSeries([shapely.Point(x, y) for x, y, _ in labels], crs=layer.source_crs)

@@ -8,12 +8,12 @@ See docs/references.md for the source syntax (files, PostGIS, raster masks).
 """
 
 from .overlay import Overlap, ReferenceContext, ReferenceSet, open_references, overlaps_with, union_area
-from .sources import (Candidates, PostgisReference, RasterReference, ReferenceSource, VectorReference,
-                      open_reference)
+from .backends import (BACKENDS, Candidates, InputLayerReference, PostgisReference, RasterReference, ReferenceSource,
+                       VectorReference, open_reference)
 from .spec import KINDS, ReferenceKind, ReferenceSpec, collect_specs, merge_specs, parse_reference, specs_from_config, split_source
 
 __all__ = [
-    "KINDS", "Candidates", "Overlap", "PostgisReference", "RasterReference", "ReferenceContext", "ReferenceKind",
+    "BACKENDS", "KINDS", "Candidates", "InputLayerReference", "Overlap", "PostgisReference", "RasterReference", "ReferenceContext", "ReferenceKind",
     "ReferenceSet", "ReferenceSource", "ReferenceSpec", "VectorReference", "collect_specs", "merge_specs", "open_reference", "open_references",
     "overlaps_with", "parse_reference", "specs_from_config", "split_source", "union_area",
 ]

@@ -18,7 +18,7 @@ from shapely.geometry.base import BaseGeometry
 from ..errors import GeocheckError
 from ..geometry import EMPTY_POLYGON, polygonal
 from ..units import M2_PER_MU
-from .sources import Candidates, ReferenceSource, open_reference
+from .backends import Candidates, ReferenceSource, open_reference
 from .spec import KINDS, ReferenceSpec, parse_reference, split_source
 
 

@@ -15,7 +15,6 @@ and renamed.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -28,6 +27,7 @@ from shapely.geometry import MultiLineString, MultiPoint, MultiPolygon
 
 from ..crs import crs_of
 from ..findings import Indicator, Report
+from ..gdal_config import thread_config
 from .atomic import atomic_path
 from ..findings import Status
 from .i18n import STATUS, measured_text, threshold_text
@@ -96,12 +96,18 @@ def checks_table(report: Report) -> pd.DataFrame:
                                         "threshold_zh", "threshold_en", "source", "message_zh", "message_en"])
 
 
+# SQLite without a sync per layer (5× faster here): the temporary file is fsynced once before it
+# is renamed into place, so a reader still never sees a half-written file. Set for this thread's
+# writes only (a Dask worker writes several reports at once).
+UNSYNCED_SQLITE = {"OGR_SQLITE_SYNCHRONOUS": "OFF"}
+
+
 def write_findings_gpkg(report: Report, path: str | Path) -> list[str]:
     """Write the findings GeoPackage atomically; returns the names of the geometry layers."""
     layers = findings_layers(report)
     now = datetime.now(timezone.utc).replace(microsecond=0)
     styles = []
-    with atomic_path(path, suffix=".tmp.gpkg") as tmp, _unsynced_sqlite():
+    with atomic_path(path, suffix=".tmp.gpkg") as tmp, thread_config(UNSYNCED_SQLITE):
         tmp.unlink()  # GDAL creates the GeoPackage itself
         # findings styled by status and labelled by rule code; context in its reference style
         for by_status, group in ((True, layers), (False, context_layers(report))):
@@ -123,18 +129,6 @@ def write_findings_gpkg(report: Report, path: str | Path) -> list[str]:
             pyogrio.write_dataframe(pd.DataFrame(styles), tmp, layer="layer_styles", driver="GPKG",
                                     layer_options={"FID": "id"})
     return list(layers)
-
-
-@contextmanager
-def _unsynced_sqlite():
-    """SQLite without a sync per layer (5× faster here): the temporary file is fsynced once
-    before it is renamed into place, so a reader still never sees a half-written file."""
-    before = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
-    pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": before})
 
 
 def context_layers(report: Report) -> dict[str, tuple[gpd.GeoDataFrame, Style, int]]:

@@ -15,27 +15,27 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from ..inputs import cad
-from ..crs import parse_crs
-from ..errors import CRSError, InputError
-from ..roles import normalise
-from .sources import ReferenceSource, _choose_layer, _pick_field, _plain
-from .spec import KINDS, ReferenceSpec
-
-
-def read_as_submission(spec: ReferenceSpec) -> bool:
-    """Sources only geocheck's submission reader opens: CAD drawings, zips, plain folders."""
-    p = Path(spec.source)
-    return p.suffix.lower() in cad.CAD_SUFFIXES | {".zip"} or (p.is_dir() and p.suffix.lower() != ".gdb")
+from ...crs import parse_crs
+from ...errors import CRSError, InputError
+from ...inputs import cad
+from ...roles import normalise
+from ..spec import KINDS, ReferenceSpec
+from .base import ReferenceSource, choose_layer, plain
 
 
 class InputLayerReference(ReferenceSource):
-    frame = None
+    frame = None  # the whole layer (GeoDataFrame), read once; only ever read after that
+
+    @classmethod
+    def accepts(cls, spec: ReferenceSpec) -> bool:
+        """Sources only geocheck's submission reader opens: CAD drawings, zips, plain folders."""
+        p = Path(spec.source)
+        return p.suffix.lower() in cad.CAD_SUFFIXES | {".zip"} or (p.is_dir() and p.suffix.lower() != ".gdb")
 
     @classmethod
     def open(cls, spec: ReferenceSpec) -> "InputLayerReference":
-        from ..inputs.cad_layers import settings
-        from ..inputs.sources import list_layers, load_layer
+        from ...inputs.cad_layers import settings
+        from ...inputs.sources import list_layers, load_layer
 
         label = spec.display
         kind = KINDS[spec.kind]
@@ -46,7 +46,7 @@ class InputLayerReference(ReferenceSource):
             if ref is None:
                 raise InputError(f"layer '{spec.layer}' not found; layers: {', '.join(names)}", label)
         else:
-            ref = {r.name: r for r in refs}[_choose_layer(kind, [(n, "") for n in names], label)]
+            ref = {r.name: r for r in refs}[choose_layer(kind, [(n, "") for n in names], label)]
         frame = load_layer(ref).frame
         wanted = ("Point", "MultiPoint") if kind.geometry == "point" else ("Polygon", "MultiPolygon")
         frame = frame[frame.geometry.geom_type.isin(wanted)]
@@ -60,9 +60,7 @@ class InputLayerReference(ReferenceSource):
                            "in the [references] table", label)
         src = cls(spec, crs, "CAD" if ref.cad_layer is not None else "OGR", ref.name, len(frame))
         fields = [str(c) for c in frame.columns if c != frame.geometry.name]
-        src.id_f = _pick_field(fields, spec.id_field, kind.id_fields, "reference id", label)
-        src.name_f = _pick_field(fields, spec.name_field, kind.name_fields, "name", label)
-        src.level_f = _pick_field(fields, spec.level_field, kind.level_fields, "protection level", label)
+        src.pick_fields(fields)
         src.frame = frame
         return src
 
@@ -72,7 +70,7 @@ class InputLayerReference(ReferenceSource):
         rows = self.frame[hit]
 
         def values_of(field):
-            return [_plain(v) for v in (rows[field] if field else [None] * len(rows))]
+            return [plain(v) for v in (rows[field] if field else [None] * len(rows))]
 
-        ids = values_of(self.id_f) if self.id_f else [_plain(i) for i in rows.index]
+        ids = values_of(self.id_f) if self.id_f else [plain(i) for i in rows.index]
         return ids, values_of(self.name_f), values_of(self.level_f), np.asarray(rows.geometry.values, dtype=object)
