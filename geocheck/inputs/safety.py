@@ -117,7 +117,7 @@ class ReadonlySqlite:
     """sqlite_readonly connections to one submission's files, each opened on first use and all
     closed together: a GeoPackage's schema is parsed once, not once per layer read."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._connections: dict[str, sqlite3.Connection] = {}
 
     def connection(self, path):

@@ -140,8 +140,8 @@ def split_source(kind: str, source: str, *, layer: str | None = None, base: Path
     if not source:
         raise InputError(f"empty source for reference kind '{kind}'")
     if is_postgis(source):
-        dsn, _, table = source.partition("#")
-        table = table or layer
+        dsn, _, in_source = source.partition("#")
+        table = in_source or layer
         if not table:
             raise InputError("a PostGIS reference needs its table: "
                              "postgresql://user@host/db#schema.table or 'PG:dbname=… #schema.table'",

@@ -189,7 +189,7 @@ def check_geometry_type(kind: ReferenceKind, gtype: str | None, label: str):
                      f"{'polygons' if kind.geometry == 'polygon' else 'points'}", label)
 
 
-def choose_layer(kind: ReferenceKind, layers: list[tuple[str, str]], label: str) -> str | None:
+def choose_layer(kind: ReferenceKind, layers: list[tuple[str, str]], label: str) -> str:
     if len(layers) == 1:
         return layers[0][0]
     if not layers:
