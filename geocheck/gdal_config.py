@@ -20,12 +20,22 @@ from typing import Callable, Iterator
 
 
 @cache
-def _pyogrio_gdal() -> ctypes.CDLL:
+def _pyogrio_gdal() -> ctypes.CDLL | None:
     """pyogrio's GDAL (a wheel bundles its own): symbols are looked up from pyogrio's extension
-    module, whose dependencies include the libgdal it was linked against."""
+    module, whose dependencies include the libgdal it was linked against (dlsym searches them on
+    Linux). None where they cannot be reached that way: then options are set process-wide under a
+    lock (see thread_config) and layer_has_m answers False."""
     import pyogrio._ogr
 
-    lib = ctypes.CDLL(pyogrio._ogr.__file__)
+    try:
+        lib = ctypes.CDLL(pyogrio._ogr.__file__)
+        _declare(lib)
+    except (OSError, AttributeError):
+        return None
+    return lib
+
+
+def _declare(lib: ctypes.CDLL) -> None:
     p, s = ctypes.c_void_p, ctypes.c_char_p
     for name, args, result in (
             ("CPLSetThreadLocalConfigOption", [s, s], None), ("CPLGetThreadLocalConfigOption", [s, s], s),
@@ -34,13 +44,19 @@ def _pyogrio_gdal() -> ctypes.CDLL:
             ("GDALDatasetGetLayerByName", [p, s], p), ("OGR_L_GetGeomType", [p], ctypes.c_int),
             ("OGR_GT_HasM", [ctypes.c_int], ctypes.c_int)):
         getattr(lib, name).argtypes, getattr(lib, name).restype = args, result
-    return lib
+
+
+_PROCESS_WIDE = threading.Lock()  # the fallback: one thread at a time changes the process-wide options
 
 
 @contextmanager
 def thread_config(options: dict[str, str]) -> Iterator[None]:
     """GDAL config `options` for pyogrio calls made by this thread inside the block."""
     lib = _pyogrio_gdal()
+    if lib is None:
+        with _process_wide(options):
+            yield
+        return
     keys = [k.encode() for k in options]
     before = [lib.CPLGetThreadLocalConfigOption(k, None) for k in keys]
     for k, v in zip(keys, options.values()):
@@ -52,6 +68,22 @@ def thread_config(options: dict[str, str]) -> Iterator[None]:
             lib.CPLSetThreadLocalConfigOption(k, v)  # None unsets: back to the process-wide value
 
 
+@contextmanager
+def _process_wide(options: dict[str, str]) -> Iterator[None]:
+    """Where GDAL's C API is out of reach: the options for the whole process, one block at a
+    time (a threaded worker's other reads wait; processes, the default, are unaffected)."""
+    import pyogrio
+
+    with _PROCESS_WIDE:
+        before = pyogrio.get_gdal_config_option  # read each, to restore exactly
+        old = {k: before(k) for k in options}
+        pyogrio.set_gdal_config_options(dict(options))
+        try:
+            yield
+        finally:
+            pyogrio.set_gdal_config_options(old)
+
+
 GDAL_OF_VECTOR = 0x04  # GDALOpenEx flags: a vector dataset, read-only (0)
 
 
@@ -60,6 +92,8 @@ def layer_has_m(gdal_path: str, layer: str) -> bool:
     warning, and a library in another thread that silences warnings for a moment (geopandas and
     pandas do, process-wide) would make the note come and go; this asks GDAL itself."""
     lib = _pyogrio_gdal()
+    if lib is None:
+        return False
     lib.CPLPushErrorHandler(ctypes.cast(lib.CPLQuietErrorHandler, ctypes.c_void_p))  # this thread's
     try:
         with thread_config(NO_SIDE_FILES):

@@ -96,3 +96,19 @@ def test_gdal_options_reach_only_the_thread_that_set_them(tmp_path):
     assert counts["fine"] >= 360 / float(ARC_LINEARISATION["OGR_ARC_STEPSIZE"])  # steps of 0.5°
     assert counts["default"] <= 360 / 4 + 2  # GDAL's default step of 4°
     assert vertices() == counts["default"]  # and nothing was left set
+
+
+def test_process_wide_fallback_sets_options_for_the_block_and_restores_them():
+    """Where GDAL's C API cannot be reached through pyogrio's module (not Linux wheels), options
+    are set process-wide for one block at a time, and the value before is restored exactly."""
+    from geocheck.gdal_config import _process_wide
+
+    pyogrio.set_gdal_config_options({"OGR_ARC_STEPSIZE": "7"})
+    try:
+        with _process_wide({"OGR_ARC_STEPSIZE": "0.5", "GDAL_PAM_ENABLED": "NO"}):
+            assert str(pyogrio.get_gdal_config_option("OGR_ARC_STEPSIZE")) == "0.5"
+            assert pyogrio.get_gdal_config_option("GDAL_PAM_ENABLED") == "NO"
+        assert str(pyogrio.get_gdal_config_option("OGR_ARC_STEPSIZE")) == "7"
+        assert pyogrio.get_gdal_config_option("GDAL_PAM_ENABLED") is None
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_ARC_STEPSIZE": None})
