@@ -137,9 +137,9 @@ def render_verdicts() -> str:
               "notes it: CAD arcs, bulges, circles and splines (read with ezdxf) into chords at most 0.05 mm "
               "from the curve (rules/cad.json; the area lost is at most ⅔ · sagitta · curve length, 0.33 m² "
               "for 10 km of curves, and the note states the bound for the drawing); curved geometries GDAL "
-              "reads (GeoPackage, FileGDB) into chords of at most 0.2 m, losing θ·c²/12 for θ radians of "
-              "arc — about 0.02 m² per full turn at any radius (GDAL's default 4° step loses 2 551 m² on a "
-              "circle of 1 km radius).",
+              "reads (GeoPackage, FileGDB) into chords of at most 0.02° of arc each, losing at most 2·10⁻⁸ "
+              "of the arc's full circle: 0.06 m² on a circle of 1 km radius (GDAL's default 4° step loses "
+              "2 551 m² on it).",
               "", "A `--crs` whose area over the town differs from the geodesic area by more than "
               "`crs_distortion_pct` is refused (exit 2, naming the distortion and the recommended Gauss–Krüger "
               "zone); `--allow-crs-distortion` accepts it with a note. The automatic choice, the town's CGCS2000 "

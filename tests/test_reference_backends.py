@@ -37,8 +37,7 @@ def red_line_check(town, red) -> float:
 
 def test_curved_red_line_in_a_geopackage_is_linearised_finely(tmp_path):
     """A true circle of 300 m inside the construction zone (x 200–1200, y 200–1200): π r² less what
-    chords of OGR_ARC_STEPSIZE (0.5°) cut off, r²(θ − sin θ)/2 each; GDAL's default 4° would lose 230 m².
-    (This GDAL ignores OGR_ARC_MAX_GAP: the step angle, not the 0.2 m chord, bounds the loss.)"""
+    chords of OGR_ARC_STEPSIZE cut off, r²(θ − sin θ)/2 each; GDAL's default 4° would lose 230 m²."""
     town = write_gpkg(tmp_path / "town.gpkg", towns.compliant_layers())
     r, step = 300.0, math.radians(float(ARC_LINEARISATION["OGR_ARC_STEPSIZE"]))
     red = curved_circle(tmp_path / "red.gpkg", "红线", X0 + 700, Y0 + 700, r)
@@ -112,3 +111,16 @@ def test_process_wide_fallback_sets_options_for_the_block_and_restores_them():
         assert pyogrio.get_gdal_config_option("GDAL_PAM_ENABLED") is None
     finally:
         pyogrio.set_gdal_config_options({"OGR_ARC_STEPSIZE": None})
+
+
+def test_a_true_circle_planned_area_loses_under_a_tenth_of_a_square_metre(tmp_path):
+    """A planned area drawn as one true circle of about 3 km² (r = 977 m, a CURVEPOLYGON written by
+    ogr2ogr): its area is π r² to within 0.1 m², well inside the 1 m² tolerance at a bound, where
+    GDAL's 0.5° step would lose 37 m² and its default 4° 2 430 m²."""
+    r = 977.0
+    town = curved_circle(tmp_path / "town.gpkg", "规划范围", X0 + 1000, Y0 + 1000, r)
+    report = geocheck.check(town, profile=PROFILE)
+    assert report.error is None
+    lost = math.pi * r * r - report.measurements["planned_area_m2"]
+    assert 0 < lost < 0.1
+    assert any("0.02°" in n["en"] for n in report.notes)

@@ -9,6 +9,7 @@ reading (text encoding, dropped M values, linearised curves). Nothing here write
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from contextlib import contextmanager
@@ -33,12 +34,16 @@ from .shapefile import check_shapefile
 
 CURVE_TYPES = ("Curve", "Circular", "Compound", "Surface")
 
-# Curved geometries GDAL reads become chords of at most ARC_MAX_CHORD_M: the area lost is
-# θ·c²/12 for θ radians of arc, 0.02 m² per full turn at any radius, far below the 1 m²
-# measurement tolerance (GDAL's default 4° step loses 2 551 m² on a 1 km circle). CAD drawings
-# are not read by GDAL: geocheck.inputs.cad linearises their arcs with the chord error of rules/cad.json.
-ARC_MAX_CHORD_M = 0.2
-ARC_LINEARISATION = {"OGR_ARC_STEPSIZE": "0.5", "OGR_ARC_MAX_GAP": str(ARC_MAX_CHORD_M)}
+# Curved geometries GDAL reads become chords each spanning at most ARC_STEP_DEG of arc (GDAL
+# ignores OGR_ARC_MAX_GAP here, so the step angle alone bounds the error). A chord of angle δ cuts
+# off r²(δ − sin δ)/2 ≈ r²δ³/12, so a full turn loses π r² · δ²/6 — a fraction 2·10⁻⁸ of its
+# circle at 0.02°: 0.06 m² on a circle of 1 km radius, 1.6 m² on one of 5 km (a whole 78 km²),
+# far below the 1 m² tolerance for a town of a few km² (GDAL's default 4° step loses 2 551 m² on
+# a 1 km circle, 0.5° 40 m²). CAD drawings are not read by GDAL: geocheck.inputs.cad linearises
+# their arcs with the chord error of rules/cad.json.
+ARC_STEP_DEG = 0.02
+ARC_AREA_FRACTION = math.radians(ARC_STEP_DEG) ** 2 / 6  # of the arc's full circle, per turn
+ARC_LINEARISATION = {"OGR_ARC_STEPSIZE": f"{ARC_STEP_DEG:g}"}
 
 
 @dataclass(frozen=True)
@@ -246,10 +251,12 @@ def load_layer(ref: LayerRef, *, bbox=None, sqlite: ReadonlySqlite | None = None
         notes.append(_note(ref, "Z 值（高程）已舍弃，按平面计算面积",
                            "Z values were dropped; areas are planimetric"))
     if curves:
-        notes.append(_note(ref, f"曲线几何（{', '.join(curves)}）已线性化（折线逼近，弦长不超过 {ARC_MAX_CHORD_M:g} 米，"
-                                f"每整圈面积误差约 0.02 平方米）",
+        notes.append(_note(ref, f"曲线几何（{', '.join(curves)}）已线性化（折线逼近，每段圆心角不超过 {ARC_STEP_DEG:g}°，"
+                                f"面积误差不超过所在整圆面积的 {ARC_AREA_FRACTION:.1e}，半径 1 千米的整圆约 "
+                                f"{ARC_AREA_FRACTION * math.pi * 1e6:.2f} 平方米）",
                            f"curved geometries ({', '.join(curves)}) were linearised (chords of at most "
-                           f"{ARC_MAX_CHORD_M:g} m: about 0.02 m² of area per full turn of arc)"))
+                           f"{ARC_STEP_DEG:g}° of arc: at most {ARC_AREA_FRACTION:.1e} of the area of the arc's full "
+                           f"circle, {ARC_AREA_FRACTION * math.pi * 1e6:.2f} m² on a circle of 1 km radius)"))
     if (shapely.get_type_id(geoms) == shapely.GeometryType.GEOMETRYCOLLECTION).any():
         notes.append(_note(ref, "几何集合仅保留其中的面", "geometry collections were reduced to their polygons"))
     if ref.encoding is not None and ref.encoding.source != "ascii":
