@@ -96,9 +96,9 @@ def off_spec_blobs(blobs: dict[int, bytes]) -> list[int]:
     return [fid for fid, blob in blobs.items() if not _blob_ok(blob)]
 
 
-def gpkg_wkb(blob: bytes) -> bytes | None:
+def gpkg_wkb(blob: bytes | None) -> bytes | None:
     """The WKB inside a GeoPackage geometry blob (header, optional envelope, WKB), None if it is none."""
-    if len(blob) < 8 or blob[:2] != b"GP":
+    if not isinstance(blob, bytes) or len(blob) < 8 or blob[:2] != b"GP":
         return None
     env = GPKG_ENVELOPE_BYTES.get((blob[3] >> 1) & 7)
     if env is None or len(blob) < 8 + env + 5 or blob[8 + env] not in (0, 1):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ from ... import crs as crs_mod
 from ...errors import CRSError, InputError, first_line
 from ...gdal_config import NO_SIDE_FILES, thread_config
 from ...inputs import encoding
-from ...inputs.records import GPKG_ENVELOPE_BYTES, SIMPLE_WKB_TYPES, undecoded, undecoded_error
+from ...inputs.records import SIMPLE_WKB_TYPES, gpkg_wkb, undecoded, undecoded_error, wkb_type
 from ...inputs.safety import is_sqlite, quiet_gdal, readonly_gdal_path, sqlite_readonly
 from ...inputs.shapefile import check_shapefile_file
 from ...inputs.sources import ARC_LINEARISATION
@@ -52,6 +53,7 @@ class VectorReference(ReferenceSource):
     null_records: frozenset | None = None  # a Shapefile's null shapes: the only records without geometry
     gpkg_file: str | None = None  # a GeoPackage with an R-tree: candidates are read through SQLite
     gpkg_query: str = ""  # R-tree and rows in one query; four ? for the box
+    _connections: "_Connections | None" = None  # per-thread SQLite connections, made at open
 
     @classmethod
     def accepts(cls, spec: ReferenceSpec) -> bool:
@@ -105,7 +107,7 @@ class VectorReference(ReferenceSource):
         if not found:
             return  # no R-tree: GDAL reads it, scanning
         columns = ", ".join(f"t.{q(f)}" if f else "NULL" for f in (self.id_f, self.name_f, self.level_f))
-        self.gpkg_file = file
+        self.gpkg_file, self._connections = file, _Connections()
         self.gpkg_query = (f"SELECT t.{q(fid)}, {columns}, t.{q(geometry)} FROM {q(rtree)} r "
                            f"JOIN {q(self.layer)} t ON t.{q(fid)} = r.id "
                            "WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ? ORDER BY r.id")
@@ -141,20 +143,23 @@ class VectorReference(ReferenceSource):
         return (values_of(self.id_f, fids_read), values_of(self.name_f, [None] * len(got)),
                 values_of(self.level_f, [None] * len(got)), np.asarray(geoms, dtype=object))
 
+    def close(self) -> None:
+        if self._connections is not None:
+            self._connections.close()
+
     def _read_gpkg(self, box):
-        conn = sqlite_readonly(self.gpkg_file)  # per read: a source is shared by a worker's threads
+        assert self._connections is not None and self.gpkg_file is not None
         try:
-            rows = conn.execute(self.gpkg_query, (float(box[0]), float(box[2]), float(box[1]), float(box[3]))).fetchall()
+            rows = self._connections.get(self.gpkg_file).execute(
+                self.gpkg_query, (float(box[0]), float(box[2]), float(box[1]), float(box[3]))).fetchall()
         except sqlite3.Error as exc:
             raise InputError(f"cannot be read ({exc})", self.label) from None
-        finally:
-            conn.close()
         ids = [plain(r[1]) if self.id_f else int(r[0]) for r in rows]
         geoms = np.empty(len(rows), dtype=object)
         bad, curved = [], []
         for i, row in enumerate(rows):
-            wkb = _gpkg_wkb(row[-1])
-            if wkb is None or _wkb_type(wkb) % 1000 not in SIMPLE_WKB_TYPES:
+            wkb = gpkg_wkb(row[-1])
+            if wkb is None or wkb_type(wkb) % 1000 not in SIMPLE_WKB_TYPES:
                 (bad if wkb is None else curved).append(i)
                 continue
             try:
@@ -170,18 +175,28 @@ class VectorReference(ReferenceSource):
         return ids, [plain(r[2]) for r in rows], [plain(r[3]) for r in rows], geoms
 
 
-def _gpkg_wkb(blob) -> bytes | None:
-    """The WKB inside a GeoPackage geometry blob (header, optional envelope, WKB), None if it is none."""
-    if not isinstance(blob, bytes) or len(blob) < 8 or blob[:2] != b"GP":
-        return None
-    env = GPKG_ENVELOPE_BYTES.get((blob[3] >> 1) & 7)
-    if env is None or len(blob) < 8 + env + 5 or blob[8 + env] not in (0, 1):
-        return None
-    return blob[8 + env:]
+class _Connections:
+    """One read-only SQLite connection per thread to one GeoPackage: a source is shared by a
+    worker's threads, and a kept connection parses the schema once per thread, not once per town."""
 
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
 
-def _wkb_type(wkb: bytes) -> int:
-    return int.from_bytes(wkb[1:5], "little" if wkb[0] == 1 else "big")
+    def get(self, file: str) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = sqlite_readonly(file)
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            while self._all:
+                self._all.pop().close()
+        self._local = threading.local()
 
 
 def _shapefile(shp: Path, label: str) -> tuple[str, frozenset[int]]:
