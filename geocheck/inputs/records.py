@@ -111,6 +111,16 @@ def wkb_type(wkb: bytes) -> int:
     return int.from_bytes(wkb[1:5], "little" if wkb[0] == 1 else "big")
 
 
+def any_measured(blobs: dict[int, bytes]) -> bool:
+    """Whether a stored geometry carries M values (ISO WKB types 2xxx and 3xxx, or the EWKB M flag)."""
+    for wkb in map(gpkg_wkb, blobs.values()):
+        if wkb is not None:
+            code = wkb_type(wkb)
+            if code & 0x40000000 or (code & 0x0FFFFFFF) // 1000 in (2, 3):
+                return True
+    return False
+
+
 def geometry_type_names(blobs: dict[int, bytes]) -> set[str]:
     """OGR's names of the geometry types stored in GeoPackage blobs (as OGR SQL's OGR_GEOMETRY gives them)."""
     kinds = {(wkb_type(w) & 0x0FFFFFFF) % 1000 for w in map(gpkg_wkb, blobs.values()) if w is not None}  # no Z, M

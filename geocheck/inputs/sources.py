@@ -29,7 +29,7 @@ from ..gdal_config import NO_SIDE_FILES, collected_warnings, ignored_warnings, l
 # Files looked for inside a submission folder or zip; one-layer formats (named after the file)
 from .formats import SINGLE_LAYER_SUFFIXES, VECTOR_SUFFIXES
 from .safety import ReadonlySqlite, is_sqlite, readonly_gdal_path, stat_input
-from .records import geometry_type_names, gpkg_blobs, refuse_undecoded
+from .records import any_measured, geometry_type_names, gpkg_blobs, refuse_undecoded
 from .shapefile import check_shapefile
 
 CURVE_TYPES = ("Curve", "Circular", "Compound", "Surface")
@@ -232,7 +232,7 @@ def load_layer(ref: LayerRef, *, bbox=None, sqlite: ReadonlySqlite | None = None
                 frame, cad_notes, issues = cad_layers.load(ref.drawing, ref.file, ref.cad_layer,
                                                            ref.cad or cad_layers.settings())
                 notes.extend(_note(ref, zh, en) for zh, en in cad_notes)
-                curves = []
+                curves, blobs = [], None
             else:
                 frame, issues = _read_checked(ref, bbox)
                 blobs = gpkg_blobs(ref, sqlite)
@@ -241,7 +241,10 @@ def load_layer(ref: LayerRef, *, bbox=None, sqlite: ReadonlySqlite | None = None
                 curves = _curve_types(ref, blobs)
     except (DataSourceError, DataLayerError, OSError, ValueError, GEOSException) as exc:
         raise InputError(f"layer '{ref.name}' cannot be read ({first_line(exc)})", ref.file) from None
-    if ref.cad_layer is None and ref.layer is not None and layer_has_m(ref.gdal_path, str(ref.layer)):
+    # M values pyogrio drops: a GeoPackage's blobs say so (read anyway); other formats ask GDAL
+    measured = any_measured(blobs) if blobs is not None else (
+        ref.cad_layer is None and ref.layer is not None and layer_has_m(ref.gdal_path, str(ref.layer)))
+    if measured:
         notes.append(_note(ref, "M 值（测量值）已舍弃", "M (measure) values were dropped"))
     for text in dict.fromkeys(_gdal_notice(w) for w in caught):  # GDAL's other notices, once each
         if text:
