@@ -24,7 +24,7 @@ from .errors import CRSError
 from .profile import Profile, check_town_type, load_profile
 from .provenance import file_digests
 from .references import ReferenceContext, open_references
-from .roles import ROLES
+from .roles import AREA_FIGURES, ROLES
 from .submission import Submission, open_submission
 
 CONTEXT_MARGIN_M = 300.0  # reference features drawn around the town on report maps
@@ -165,22 +165,18 @@ def measurements(measured: Measurements, prof: Profile) -> dict:
     parcels = measured.get(Quantity.parcels())
     # Construction groups are counted with the profile's own gap tolerance when it has one.
     tol = float(prof.rules.get("GC302", {}).get("gap_tolerance_m", 0.0))
-    return {
-        "planned_area_m2": area("boundary"),
-        "planned_area_geodesic_m2": area("boundary", True),
-        "planned_parts": boundary.count if boundary is not None else None,
-        "construction_area_m2": area("construction"),
-        "construction_area_geodesic_m2": area("construction", True),
-        "construction_parts": construction.count if construction is not None else None,
-        "construction_groups": construction.groups(tol) if construction is not None else None,
-        "core_area_m2": area("core"),
-        "core_area_geodesic_m2": area("core", True),
-        "urban_design_area_m2": area("urban_design"),
-        "urban_design_area_geodesic_m2": area("urban_design", True),
-        "urban_design_coverage_pct": uncovered.covered_pct if uncovered is not None else None,
-        "overlaps": [o.to_dict() for o in measured.reference_overlaps()],
-        "parcels": parcels.summary() if parcels is not None else None,
+    # after a role's area figures (geocheck.roles: Role.measure), the figures that belong to it
+    after = {
+        "boundary": {"planned_parts": boundary.count if boundary is not None else None},
+        "construction": {"construction_parts": construction.count if construction is not None else None,
+                         "construction_groups": construction.groups(tol) if construction is not None else None},
+        "urban_design": {"urban_design_coverage_pct": uncovered.covered_pct if uncovered is not None else None},
     }
+    out: dict = {}
+    for role, figure in AREA_FIGURES:
+        out |= {f"{figure}_m2": area(role), f"{figure}_geodesic_m2": area(role, True)} | after.get(role, {})
+    return out | {"overlaps": [o.to_dict() for o in measured.reference_overlaps()],
+                  "parcels": parcels.summary() if parcels is not None else None}
 
 
 def _as_crs(value, what) -> CRS | None:
