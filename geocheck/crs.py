@@ -12,7 +12,7 @@ import math
 import pyproj
 from pyproj import CRS
 
-from .errors import CRSError, GeocheckError
+from .errors import CRSError, GeocheckError, first_line
 
 CGCS2000_GEOGRAPHIC = CRS.from_epsg(4490)
 FIRST_GK_CM_EPSG = 4534  # CGCS2000 / 3-degree Gauss-Kruger CM 75E (zone 25)
@@ -49,9 +49,15 @@ def parse_crs(text: str, *, what: str = "--crs") -> CRS:
     if value.isdigit():
         value = f"EPSG:{value}"
     try:
-        return CRS.from_user_input(value)
+        crs = CRS.from_user_input(value)
     except pyproj.exceptions.CRSError as exc:
         raise GeocheckError(f"{what}: '{text}' is not a coordinate reference system PROJ knows ({exc})") from None
+    if crs.is_projected:  # a WKT PROJ accepts may still define no usable projection (a scale factor of 0)
+        try:
+            pyproj.Transformer.from_crs(CGCS2000_GEOGRAPHIC, crs, always_xy=True)
+        except pyproj.exceptions.ProjError as exc:
+            raise GeocheckError(f"{what}: {crs_label(crs)} cannot be projected to ({first_line(exc)})") from None
+    return crs
 
 
 def require_metric(crs: CRS, *, what: str = "--crs") -> CRS:

@@ -159,3 +159,15 @@ def test_installed_command_runs_as_a_process(compliant_gpkg):
     debug = subprocess.run([*GEOCHECK, "check", "/nonexistent/x.gpkg", "--debug"], capture_output=True, text=True)
     assert debug.returncode != 0 and "Traceback (most recent call last)" in debug.stderr
     assert "InputError" in debug.stderr and "does not exist" in debug.stderr
+
+
+def test_a_wkt_crs_with_a_zero_scale_factor_is_one_clean_line(compliant_gpkg):
+    """A projected WKT PROJ parses but cannot project to (k = 0): refused before any reading,
+    not an internal error."""
+    from pyproj import CRS
+
+    wkt = CRS.from_proj4("+proj=tmerc +lat_0=0 +lon_0=120 +k=1 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m").to_wkt()
+    broken = wkt.replace('"Scale factor at natural origin",1', '"Scale factor at natural origin",0')
+    assert broken != wkt
+    assert_one_line_error(invoke("check", compliant_gpkg, "-p", LENIENT, "--crs", broken),
+                          "--crs:", "cannot be projected to", "k/k_0")
