@@ -150,6 +150,15 @@ def exemption_notes(results) -> list[dict]:
     return out
 
 
+# The headline figures that follow a role's two area figures (geocheck.roles: Role.measure), in
+# report order; docs/report.schema.json's measurement properties are generated in this order.
+FIGURES_AFTER: dict[str, tuple[str, ...]] = {
+    "boundary": ("planned_parts",),
+    "construction": ("construction_parts", "construction_groups"),
+    "urban_design": ("urban_design_coverage_pct",),
+}
+
+
 def measurements(measured: Measurements, prof: Profile) -> dict:
     """The report's headline numbers, read from the measure stage (null where a role is missing)."""
 
@@ -165,16 +174,16 @@ def measurements(measured: Measurements, prof: Profile) -> dict:
     parcels = measured.get(Quantity.parcels())
     # Construction groups are counted with the profile's own gap tolerance when it has one.
     tol = float(prof.rules.get("GC302", {}).get("gap_tolerance_m", 0.0))
-    # after a role's area figures (geocheck.roles: Role.measure), the figures that belong to it
     after = {
-        "boundary": {"planned_parts": boundary.count if boundary is not None else None},
-        "construction": {"construction_parts": construction.count if construction is not None else None,
-                         "construction_groups": construction.groups(tol) if construction is not None else None},
-        "urban_design": {"urban_design_coverage_pct": uncovered.covered_pct if uncovered is not None else None},
+        "planned_parts": boundary.count if boundary is not None else None,
+        "construction_parts": construction.count if construction is not None else None,
+        "construction_groups": construction.groups(tol) if construction is not None else None,
+        "urban_design_coverage_pct": uncovered.covered_pct if uncovered is not None else None,
     }
     out: dict = {}
     for role, figure in AREA_FIGURES:
-        out |= {f"{figure}_m2": area(role), f"{figure}_geodesic_m2": area(role, True)} | after.get(role, {})
+        out |= {f"{figure}_m2": area(role), f"{figure}_geodesic_m2": area(role, True)}
+        out |= {key: after[key] for key in FIGURES_AFTER.get(role, ())}
     return out | {"overlaps": [o.to_dict() for o in measured.reference_overlaps()],
                   "parcels": parcels.summary() if parcels is not None else None}
 
@@ -185,4 +194,4 @@ def _as_crs(value, what) -> CRS | None:
     return crs_mod.parse_crs(value, what=what)
 
 
-__all__ = ["check", "measurements", "ROLES"]
+__all__ = ["check", "measurements", "FIGURES_AFTER", "ROLES"]

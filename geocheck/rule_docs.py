@@ -2,7 +2,8 @@
 
 - docs/rules/GCxxx.md, one page per rule code, and docs/rules/README.md;
 - docs/verdicts.md: verdicts, exit codes, check statuses and town-type exemptions;
-- the enums of docs/report.schema.json (statuses, verdicts, roles, reference kinds);
+- the enums of docs/report.schema.json (statuses, verdicts, roles, reference kinds) and its
+  measurement properties (each role's area figures);
 - docs/capabilities.md: the shape of `geocheck capabilities --format json` and its values.
 
     python -m geocheck.rule_docs docs
@@ -18,13 +19,14 @@ from pathlib import Path
 import json
 import re
 
+from .api import FIGURES_AFTER
 from .capabilities import SHAPE, capabilities, render_text
 from .checks import REGISTRY
 from .checks.registry import Rule
 from .findings import STATUS_TITLES, VERDICTS, Status, Verdict
 from .profile import bundled_profiles, load_profile, town_types
 from .references.spec import KINDS
-from .roles import ROLES
+from .roles import AREA_FIGURES, ROLES
 
 TEXT_KEYS = ("source", "source_zh", "note", "note_zh")  # a rule's words, not its settings
 
@@ -193,6 +195,20 @@ def schema_enums(schema_text: str) -> str:
     return schema_text
 
 
+def schema_measurements(schema_text: str) -> str:
+    """The measurement properties of docs/report.schema.json rewritten from the roles: each role's two
+    area figures (geocheck.roles AREA_FIGURES), then the hand-typed figures that follow it
+    (api.FIGURES_AFTER), so a new role reaches the schema without an edit there."""
+    start = schema_text.index('"properties": {', schema_text.index('"measurements": {')) + len('"properties": {\n')
+    end = schema_text.index('        "overlaps": {', start)
+    typed = dict(re.findall(r'^\s+"(\w+)": (\{.*\}),$', schema_text[start:end], flags=re.M))
+    lines = []
+    for role, figure in AREA_FIGURES:
+        lines += [f'        "{figure}{suffix}": {{"$ref": "#/$defs/area_or_null"}},' for suffix in ("_m2", "_geodesic_m2")]
+        lines += [f'        "{key}": {typed[key]},' for key in FIGURES_AFTER.get(role, ())]
+    return schema_text[:start] + "\n".join(lines) + "\n" + schema_text[end:]
+
+
 def render_capabilities() -> str:
     """docs/capabilities.md: what `geocheck capabilities` answers, key by key, and today's values."""
     caps = capabilities()
@@ -226,7 +242,7 @@ def generated(docs: Path) -> dict[Path, str]:
     out[docs / "verdicts.md"] = render_verdicts()
     out[docs / "capabilities.md"] = render_capabilities()
     schema = docs / "report.schema.json"
-    out[schema] = schema_enums(schema.read_text(encoding="utf-8"))
+    out[schema] = schema_measurements(schema_enums(schema.read_text(encoding="utf-8")))
     return out
 
 
