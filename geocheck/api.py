@@ -105,7 +105,7 @@ def check(path: str | Path, options: CheckOptions | None = None, **kwargs) -> Re
         },
         target_crs=crs_mod.describe(sub.target_crs, sub.crs_chosen_by),
         profile=prof.describe(),
-        measurements=measurements(measured, prof),
+        measurements=measurements(measured),
         checks=results,
         notes=notes,
         # role unions (not the parcels: their union is the planned area again; the findings draw
@@ -159,7 +159,7 @@ FIGURES_AFTER: dict[str, tuple[str, ...]] = {
 }
 
 
-def measurements(measured: Measurements, prof: Profile) -> dict:
+def measurements(measured: Measurements) -> dict:
     """The report's headline numbers, read from the measure stage (null where a role is missing)."""
 
     def area(role, geodesic=False):
@@ -172,8 +172,7 @@ def measurements(measured: Measurements, prof: Profile) -> dict:
     construction = measured.get(Quantity.parts("construction"))
     uncovered = measured.get(Quantity.outside("core", cover="urban_design"))
     parcels = measured.get(Quantity.parcels())
-    # Construction groups are counted with the profile's own gap tolerance when it has one.
-    tol = float(prof.rules.get("GC302", {}).get("gap_tolerance_m", 0.0))
+    tol = measured.group_gap_m.get("construction", 0.0)  # as the contiguity rule counts; 0 without one
     after = {
         "planned_parts": boundary.count if boundary is not None else None,
         "construction_parts": construction.count if construction is not None else None,

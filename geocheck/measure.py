@@ -226,6 +226,9 @@ class Measurements:
     areas: dict[str, RoleArea]  # every role given
     values: dict[Quantity, Any] = field(default_factory=dict)  # in the order measured
     notes: list[dict] = field(default_factory=list)  # assumptions made while measuring ({zh, en})
+    # role → the gap its contiguity rule closes (its gap_tolerance_m after exemptions, plus the
+    # profile's length tolerance), so the headline's construction_groups is the rule's count
+    group_gap_m: dict[str, float] = field(default_factory=dict)
 
     def get(self, quantity: Quantity):
         """The quantity's measurement, or None when it was not measured (an input is missing)."""
@@ -268,10 +271,13 @@ def measure(submission, profile, references: ReferenceContext, rules: list[tuple
     wanted: list[tuple[Quantity, dict | None]] = [(q, settings) for rule, settings in rules for q in rule.measures]
     wanted += [(q, None) for q in [*HEADLINE, *headline_overlaps(references, rules)]]
     for q, settings in wanted:
-        if q in out.values or not _measurable(q, submission, references):
-            continue
         if settings is not None:  # a rule's parameters as run_rule gives them to the rule
             settings = apply_exemption(settings, town_type)[0]
+            if q.what == "parts" and "gap_tolerance_m" in settings:
+                length_tolerance = float(profile.measurement_tolerance.get("length_m", 0.0))
+                out.group_gap_m.setdefault(q.role or "", float(settings["gap_tolerance_m"]) + length_tolerance)
+        if q in out.values or not _measurable(q, submission, references):
+            continue
         value = out.values[q] = _measure_one(q, settings, submission, profile, references, fields, out)
         if q.what in ("point_buffers", "parcels") and value is not None:
             out.notes += value.notes

@@ -125,3 +125,27 @@ def test_a_rule_cannot_declare_a_quantity_from_inputs_it_does_not_gate():
         register("GC999", "测试", "test", roles=("boundary",),
                  measures=(Quantity.overlaps("ecological_red_line", "boundary"),))(lambda ctx: None)
     assert "GC999" not in REGISTRY
+
+
+def test_headline_construction_groups_is_the_contiguity_rules_count(tmp_path):
+    """construction_groups counts at the gap GC302 closes: its gap_tolerance_m after the town
+    type's exemption, plus the profile's length tolerance (0.01 m) — not the raw profile value."""
+    # The sample's two construction parts (near 120.1°E), measured here with geopandas in
+    # CGCS2000 / 3-degree GK CM 120E.
+    zone = gpd.read_file(SAMPLE / "noncompliant_town", layer="construction").to_crs(4549)
+    first, second = shapely.get_parts(zone.union_all())
+    gap = first.distance(second)
+    assert 240 < gap < 260  # drawn 250 m apart
+    profile = write_profile(tmp_path / "gap.toml", f"""
+[rules.GC302]
+gap_tolerance_m = {gap - 0.005}
+source = "s"
+[rules.GC302.exemptions.industrial]
+gap_tolerance_m = {gap - 50}
+source = "s"
+""")
+    for town_type, groups in ((None, 1), ("industrial", 2)):
+        report = geocheck.check(SAMPLE / "noncompliant_town", profile=profile, town_type=town_type)
+        assert report.check("GC302").measured["groups"] == groups, town_type
+        assert report.measurements["construction_groups"] == groups, town_type
+        assert report.measurements["construction_parts"] == 2
