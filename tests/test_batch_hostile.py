@@ -156,6 +156,30 @@ def test_second_ctrl_c_aborts_running_checks_and_lists_finished_ones_as_checked(
     assert summary["counts"]["not_checked"] == 40 - len(checked) > 0
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_burst_of_ctrl_c_never_cuts_the_summary_short(town_files, tmp_path, workers):
+    """A reviewer hammering Ctrl-C: the second press aborts the running checks, and every press
+    after it, whatever the run is doing by then (terminating workers, writing the summary), is
+    ignored, so the round always ends with exit 2 and a summary that agrees with the reports."""
+    expected = make_round(tmp_path / "round", town_files, 40)
+    out = tmp_path / "out"
+    proc = start_batch(tmp_path / "round", "-o", out, "-j", workers)
+    first = proc.stdout.readline()
+    assert first.startswith("[1/40]")
+    presses = 0
+    while proc.poll() is None and presses < 2000:
+        os.killpg(proc.pid, signal.SIGINT)
+        presses += 1
+        time.sleep(0.002)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert presses >= 2
+    assert proc.returncode == 2, (presses, stdout, stderr)
+    assert "Traceback" not in stderr and "geocheck: interrupted" not in stderr
+    summary = assert_summary_agrees_with_reports(out, expected)
+    assert summary["interrupted"] is True
+    assert set(progress_names(first + stdout)) <= {s["name"] for s in summary["submissions"]}
+
+
 # ---------------------------------------------------------------- two batches, one folder
 
 def test_a_second_batch_into_the_same_folder_is_refused_while_the_first_runs(town_files, tmp_path):

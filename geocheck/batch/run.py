@@ -211,13 +211,19 @@ def _check_in_pool(check_one: partial, job: Job) -> Outcome:
 
 class StopRequest:
     """Ctrl-C during a run. The first sets `requested` (no exception, so it cannot be swallowed
-    by a library callback in the middle of a read); the second raises KeyboardInterrupt."""
+    by a library callback in the middle of a read); the second raises KeyboardInterrupt to abort
+    the running checks. Any press after that, or once the checks are over (`finishing`), is
+    ignored: what remains is stopping workers and writing the summary, which must not be cut short."""
 
     def __init__(self):
         self.requested = False
+        self.finishing = False
 
     def _handler(self, _signum, _frame):
+        if self.finishing:
+            return
         if self.requested:
+            self.finishing = True  # one abort; its clean-up runs to the end
             raise KeyboardInterrupt
         self.requested = True
         try:
@@ -339,6 +345,7 @@ def run_batch(
                 interrupted = True
             except OutputError as exc:
                 stopped = str(exc)
+            stop.finishing = True  # the checks are over: nothing left for a Ctrl-C to abort
             interrupted = interrupted or stop.requested
             reserve.unlink(missing_ok=True)
             if not scheduler:  # local workers are gone: what an aborted one was writing is garbage
