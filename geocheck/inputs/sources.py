@@ -10,6 +10,7 @@ reading (text encoding, dropped M values, linearised curves). Nothing here write
 from __future__ import annotations
 
 import math
+import sqlite3
 import os
 import warnings
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from ..gdal_config import NO_SIDE_FILES, collected_warnings, ignored_warnings, l
 # Files looked for inside a submission folder or zip; one-layer formats (named after the file)
 from .formats import SINGLE_LAYER_SUFFIXES, VECTOR_SUFFIXES
 from .safety import ReadonlySqlite, is_sqlite, readonly_gdal_path, stat_input
+from .gpkg_table import read_plain_table
 from .records import any_measured, geometry_type_names, gpkg_blobs, refuse_undecoded
 from .shapefile import check_shapefile
 
@@ -234,7 +236,8 @@ def load_layer(ref: LayerRef, *, bbox=None, sqlite: ReadonlySqlite | None = None
                 notes.extend(_note(ref, zh, en) for zh, en in cad_notes)
                 curves, blobs = [], None
             else:
-                frame, issues = _read_checked(ref, bbox)
+                frame = _read_from_sqlite(ref, bbox, sqlite)
+                frame, issues = (frame, {}) if frame is not None else _read_checked(ref, bbox)
                 blobs = gpkg_blobs(ref, sqlite)
                 if bbox is None:
                     refuse_undecoded(ref, frame, blobs)
@@ -273,6 +276,18 @@ def load_layer(ref: LayerRef, *, bbox=None, sqlite: ReadonlySqlite | None = None
 
 def _note(ref: LayerRef, zh: str, en: str) -> dict:
     return {"zh": f"图层“{ref.name}”（{ref.file}）：{zh}", "en": f"layer '{ref.name}' ({ref.file}): {en}"}
+
+
+def _read_from_sqlite(ref: LayerRef, bbox, sqlite: ReadonlySqlite) -> gpd.GeoDataFrame | None:
+    """A whole plain GeoPackage layer on disk, read through the submission's SQLite connection
+    instead of one more GDAL open (gpkg_table); None for anything else."""
+    if bbox is not None or ref.sqlite_file is None or ref.layer is None or ref.encoding is not None:
+        return None
+    try:
+        conn = sqlite.connection(ref.sqlite_file)
+    except sqlite3.Error:
+        return None
+    return read_plain_table(conn, str(ref.layer))
 
 
 def _read_checked(ref: LayerRef, bbox) -> tuple[gpd.GeoDataFrame, dict]:
