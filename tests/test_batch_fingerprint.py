@@ -141,3 +141,30 @@ def test_postgis_table_content_is_fingerprinted_and_an_unreadable_table_is_never
     assert not (out / "noncompliant_town" / ".geocheck-fingerprint").exists()  # ... is not kept as a result:
     back = batch(noncompliant_round, "-o", out, "--reference", ref)  # the next run checks again
     assert back.returncode == 1 and "[unchanged]" not in back.stdout and red_line_ids(out) == {new_id}
+
+
+def test_a_profile_edited_between_two_runs_in_one_process_is_seen(tmp_path):
+    """A long-lived process (the QGIS plugin's Python, a Dask client or worker) runs two rounds;
+    the profile file is tightened in between. The second round must check again with the new
+    threshold, not reuse the first round's reports as if nothing had changed."""
+    root = tmp_path / "round"
+    write_shapefiles(root / "town", english(compliant_layers()))
+    profile = tmp_path / "my-profile.toml"
+    shutil.copy(references_optional("zhejiang-2015"), profile)
+    out = tmp_path / "out"
+
+    def round_():
+        summary = run_batch(discover(root, exclude=[out]), out, CheckOptions(profile=str(profile)),
+                            ReportOptions(formats=(), findings=False), workers=1)
+        (outcome,) = summary.outcomes
+        return outcome
+
+    first = round_()
+    assert first.verdict == "compliant" and not first.reused
+    assert round_().reused
+    text = profile.read_text(encoding="utf-8")
+    # "about 3 km²" becomes "about 8 km²": the compliant town's planned area is far outside the band
+    assert text.count("about_km2 = 3.0") == 1
+    profile.write_text(text.replace("about_km2 = 3.0", "about_km2 = 8.0"), encoding="utf-8")
+    second = round_()
+    assert not second.reused and second.verdict == "non_compliant"

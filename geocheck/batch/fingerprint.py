@@ -26,7 +26,6 @@ import json
 import os
 import stat
 from dataclasses import asdict
-from functools import lru_cache
 from pathlib import Path
 
 from .. import __version__
@@ -118,12 +117,13 @@ def postgis_digest(spec) -> str:
     return hashlib.sha256(json.dumps([columns[0], *map(str, rows)]).encode()).hexdigest()
 
 
-@lru_cache(maxsize=64)
 def _profile_digest(name: str | None) -> str:
+    """The profile file's sha256 as it is now: read every time (load_profile caches its parse by
+    content, not by name), so a process that runs two rounds sees a profile edited in between."""
     from ..profile import load_profile
 
     try:
-        return hashlib.sha256(Path(load_profile(name).path).read_bytes()).hexdigest()
+        return load_profile(name).sha256
     except (GeocheckError, OSError):
         return "unloadable:" + os.urandom(16).hex()
 

@@ -94,7 +94,7 @@ def _read(conn: sqlite3.Connection, table: str) -> gpd.GeoDataFrame | None:
         data[name] = column
     index = pd.Index(np.array([row[0] for row in rows], dtype=np.int64), name="fid")
     frame = pd.DataFrame(data, columns=[name for name, _ in fields], index=index)  # as pyogrio builds it
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=index, crs=crs), crs=crs)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=index, crs=crs))
 
 
 def _plain_type(declared) -> str | None:
@@ -117,19 +117,21 @@ def _column(values: list, kind: str):
     return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
 
 
-def _crs(conn: sqlite3.Connection, srs_id) -> str | None:
+def _crs(conn: sqlite3.Connection, srs_id) -> CRS | None:
     row = conn.execute("SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys "
                        "WHERE srs_id = ?", (srs_id,)).fetchone()
     if row is None or str(row[0]).upper() != "EPSG" or not isinstance(row[1], int):
         return None
-    return f"EPSG:{row[1]}" if _definition_is_epsg(row[1], str(row[2])) else None
+    return _epsg_crs(row[1], str(row[2]))
 
 
 @functools.lru_cache(maxsize=64)
-def _definition_is_epsg(code: int, definition: str) -> bool:
-    """Whether a spatial_ref_sys row's WKT is its EPSG code's CRS (a hand-edited row may not be;
-    then GDAL decides what it means)."""
+def _epsg_crs(code: int, definition: str) -> CRS | None:
+    """The EPSG code's CRS (one object, parsed once; pyproj CRS objects are immutable) when the
+    spatial_ref_sys row's WKT is that CRS; None when it is not (a hand-edited row: GDAL decides
+    what it means)."""
     try:
-        return CRS.from_epsg(code).equals(CRS.from_wkt(definition), ignore_axis_order=True)
+        crs = CRS.from_epsg(code)
+        return crs if crs.equals(CRS.from_wkt(definition), ignore_axis_order=True) else None
     except CRSError:
-        return False
+        return None
