@@ -270,3 +270,33 @@ def test_bad_reference_source_stops_before_the_round(variant_files, tmp_path):
 def test_folder_without_submissions_is_a_clean_error(tmp_path):
     (tmp_path / "notes.txt").write_text("no plans here", encoding="utf-8")
     assert_one_line_error(invoke("batch", tmp_path, "-o", tmp_path / "out"), str(tmp_path), "holds no submission")
+
+
+def test_manifest_profile_file_is_found_beside_the_manifest_and_own_columns_are_left_alone(variant_files, tmp_path):
+    """Run from another folder: a relative profile cell names the file beside the manifest (as a
+    relative path cell does); a column of the reviewer's own is ignored; a misspelt option column
+    stops the round with one line instead of checking every row without that option."""
+    folder = tmp_path / "round"
+    folder.mkdir()
+    shutil.copy(variant_files["ok"]["gpkg"], folder / "a.gpkg")
+    shutil.copy(references_optional("national-2021"), folder / "省级-2021.toml")
+    manifest = folder / "round.csv"
+    manifest.write_text("path,name,profile,县区\na.gpkg,东区小镇,省级-2021.toml,西湖区\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    result = subprocess.run([*GEOCHECK, "batch", str(manifest), "-o", str(out), "-j", "1", "-p", LENIENT,
+                             "--no-findings"], capture_output=True, text=True, cwd=elsewhere)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (row,) = read_csv(out / "summary.csv")
+    assert (row["name"], row["profile"], row["verdict"]) == ("东区小镇", "national-2021", "compliant")
+
+    manifest.write_text("path,name,profiel\na.gpkg,东区小镇,省级-2021.toml\n", encoding="utf-8")
+    typo = subprocess.run([*GEOCHECK, "batch", str(manifest), "-o", str(tmp_path / "out2"), "-p", LENIENT],
+                          capture_output=True, text=True, cwd=elsewhere)
+    assert typo.returncode == 2
+    assert typo.stderr.strip().splitlines() == [
+        f"geocheck: error: {manifest}: manifest column 'profiel' is no option geocheck knows; did you mean 'profile'? "
+        "(columns: path, name, profile, boundary, construction, core, urban_design, parcels, field, town_type, crs, "
+        "assume_crs, encoding, snap_tolerance)"]
+    assert not (tmp_path / "out2" / "summary.csv").exists()

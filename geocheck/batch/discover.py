@@ -10,6 +10,7 @@ disk.
 from __future__ import annotations
 
 import csv
+import difflib
 import errno
 import hashlib
 import io
@@ -25,6 +26,7 @@ from ..inputs.encoding import DETECT_ORDER
 from ..errors import ConfigError, InputError
 from ..inputs.formats import DATASET_FOLDER_SUFFIXES, FOLDER_MARKER_SUFFIXES, SUBMISSION_FILE_SUFFIXES
 from ..options import MANIFEST_COLUMNS, manifest_values
+from ..profile import bundled_profiles
 
 MANIFEST_MAX_BYTES = 16 * 1024 * 1024  # a manifest of 100 000 rows is ~10 MB
 NAME_MAX_BYTES = 96  # report folder names; the files inside add their own names to the path
@@ -148,7 +150,13 @@ def _from_manifest(manifest: Path) -> list[Job]:
     if "path" not in header:
         raise InputError(f"manifest needs a 'path' column (and optionally 'name', {', '.join(MANIFEST_COLUMNS)})",
                          manifest)
-    col = {h: header.index(h) for h in ("path", "name", *MANIFEST_COLUMNS) if h in header}
+    known = ("path", "name", *MANIFEST_COLUMNS)
+    for h in header:  # a column of the reviewer's own (县区, 备注) is left alone; a misspelt option is not
+        close = difflib.get_close_matches(h, known, n=1, cutoff=0.8) if h and h not in known else []
+        if close:
+            raise InputError(f"manifest column '{h}' is no option geocheck knows; did you mean '{close[0]}'? "
+                             f"(columns: {', '.join(known)})", manifest)
+    col = {h: header.index(h) for h in known if h in header}
     entries: list[tuple[Path, str | None, str | None, tuple]] = []  # (path, name, problem, options)
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
@@ -156,6 +164,9 @@ def _from_manifest(manifest: Path) -> list[Job]:
         cells = {h: (row[i].strip() if i < len(row) else "") for h, i in col.items()}
         name = cells.pop("name", "") or None
         path = cells.pop("path")
+        profile = cells.get("profile", "")
+        if profile and profile not in bundled_profiles() and not Path(profile).is_absolute():
+            cells["profile"] = str(manifest.parent / profile)  # a profile file beside the manifest, as paths are
         try:
             options, problem = manifest_values(cells, f"manifest line {number}"), None
         except ConfigError as exc:
