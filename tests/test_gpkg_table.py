@@ -154,3 +154,14 @@ def test_column_types_sqlite_and_gdal_read_differently_are_left_to_gdal(tmp_path
         fast, gdal = read_both(path, "L")
         assert fast is None, column
         assert len(gdal) == 2 and not np.all(pd.isna(gdal[column]))
+
+
+def test_an_empty_layer_and_a_layer_of_null_geometries_read_the_same(tmp_path):
+    """A role layer delivered with no features (or with attributes but no shapes) is common."""
+    empty = gpd.GeoDataFrame({"名称": pd.Series([], dtype=object), "地块数": pd.Series([], dtype="int64"),
+                              "容积率": pd.Series([], dtype=float)}, geometry=gpd.GeoSeries([], crs=4490))
+    nulls = gpd.GeoDataFrame({"名称": ["核心区", None]}, geometry=[None, None], crs=4490)
+    for name, frame in {"empty": empty, "nulls": nulls}.items():
+        path = tmp_path / f"{name}.gpkg"
+        pyogrio.write_dataframe(frame, path, layer="核心区", geometry_type="Polygon")
+        assert_same_frame(*read_both(path, "核心区"))
