@@ -29,6 +29,7 @@ from pathlib import Path
 import jsonschema
 
 from .errors import ConfigError
+from .inputs.encoding import codec_name
 from .inputs.safety import read_text_capped
 from .provenance import sha256_file
 from .parcels.fields import AREA_UNITS, PURPOSES
@@ -45,6 +46,7 @@ CONFIG_SCHEMA = {
         "crs": {"type": "string"},
         "assume_crs": {"type": "string"},
         "snap_tolerance_m": {"type": "number", "minimum": 0},  # CAD: join line ends this close
+        "encoding": {"type": "string"},  # Shapefile/DXF text and zip names, over detection
         "roles": {
             "type": "object",
             "properties": {r: {"type": "string"} for r in ROLES},
@@ -66,6 +68,7 @@ class Config:
     crs: str | None = None
     assume_crs: str | None = None
     snap_tolerance_m: float | None = None
+    encoding: str | None = None
     roles: dict[str, str] = field(default_factory=dict)
     references: dict = field(default_factory=dict)
     town_type: str | None = None
@@ -144,7 +147,11 @@ def _build(data: dict, path: Path, prefix: str) -> Config:
     # A profile given as a relative file path is relative to the config file, not the cwd.
     if profile and profile.endswith(".toml") and not Path(profile).is_absolute():
         profile = str(path.parent / profile)
+    encoding = data.get("encoding")
+    if encoding is not None and codec_name(encoding) is None:
+        raise ConfigError(f"{prefix}encoding: '{encoding}' is not an encoding Python knows "
+                          "(try GB18030, GBK or UTF-8)", path)
     return Config(profile=profile, crs=data.get("crs"), assume_crs=data.get("assume_crs"),
-                  snap_tolerance_m=data.get("snap_tolerance_m"),
+                  snap_tolerance_m=data.get("snap_tolerance_m"), encoding=encoding,
                   roles=dict(data.get("roles", {})), references=dict(data.get("references", {})),
                   town_type=data.get("town_type"), fields=dict(data.get("fields", {})), path=path)

@@ -152,7 +152,7 @@ OPTIONS: tuple[Option, ...] = (
            "assume_crs", metavar="CRS", config="assume_crs", manifest=True),
     Option("encoding", ("--encoding",), "Text encoding of Shapefile attributes, DXF text and zip member names, "
            "e.g. GB18030 (default: .cpg, DBF language byte, DXF header if the bytes fit it, else detected).",
-           "encoding", metavar="CODEC", manifest=True),
+           "encoding", metavar="CODEC", config="encoding", manifest=True),
     Option("snap_tolerance", ("--snap-tolerance",), "CAD drawings: join line ends and close polylines whose ends "
            "are this close (default: the profile's cad_snap_tolerance_m, else 1 m from rules/cad.json); every "
            "join is a note.", "snap_tolerance", kind="number", metavar="METRES", config="snap_tolerance_m",

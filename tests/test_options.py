@@ -255,3 +255,20 @@ def test_manifest_option_is_part_of_the_submissions_fingerprint(tmp_path):
     again = invoke("batch", manifest, "-o", out, "-j", "1", "--no-findings")
     assert "[unchanged]" not in again.output
     assert roles_of(json.loads((out / "a" / "report.json").read_text(encoding="utf-8")))["boundary"]["layer"] == "规划范围"
+
+
+def test_encoding_from_the_config_file_in_check_and_batch_and_a_bad_one_is_the_configs_error(tmp_path):
+    """An institute whose deliverables are all GBK says so once, in geocheck.toml."""
+    round_dir = tmp_path / "round"
+    round_dir.mkdir()
+    town = gbk_shapefiles_without_cpg(round_dir)
+    config = tmp_path / "geocheck.toml"
+    config.write_text('encoding = "GBK"\n', encoding="utf-8")
+    checked = invoke("check", town, "-f", "json", "--config", config)
+    assert roles_of(json.loads(checked.stdout))["boundary"]["encoding"] == "GBK"
+    assert roles_of(batch_report(round_dir, tmp_path / "out", "--config", config))["boundary"]["encoding"] == "GBK"
+    # without it the same town is detected (as GB18030): the key did the work
+    assert roles_of(json.loads(invoke("check", town, "-f", "json").stdout))["boundary"]["encoding"] != "GBK"
+    config.write_text('encoding = "klingon"\n', encoding="utf-8")
+    assert_one_line_error(invoke("check", town, "--config", config),
+                          f"{config}: encoding: 'klingon' is not an encoding Python knows")
