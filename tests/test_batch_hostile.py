@@ -123,20 +123,22 @@ def test_ctrl_c_is_never_lost_and_keeps_every_finished_report(town_files, tmp_pa
     """Ctrl-C at different moments of a check (reading, measuring, writing): each one stops the
     round; what finished is in the summary as checked, with its whole report."""
     expected = make_round(tmp_path / "round", town_files, 40)
-    for attempt, delay in enumerate((0.0, 0.15, 0.4, 0.8)):
+    # Pressed after the k-th finished submission plus a fraction of one check (a town takes some
+    # tens of ms): counted in submissions, not seconds, so a faster geocheck still presses mid-round.
+    for attempt, (k, delay) in enumerate(((1, 0.0), (1, 0.02), (3, 0.01), (8, 0.04))):
         out = tmp_path / f"out{attempt}"
         proc = start_batch(tmp_path / "round", "-o", out, "-j", workers)
-        first = proc.stdout.readline()
-        assert first.startswith("[1/40]")
+        seen = [proc.stdout.readline() for _ in range(k)]
+        assert seen[0].startswith("[1/40]") and seen[-1].startswith(f"[{k}/40]")
         time.sleep(delay)
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends: the whole process group
         stdout, stderr = proc.communicate(timeout=120)
-        assert proc.returncode == 2, (delay, stdout, stderr)
+        assert proc.returncode == 2, (k, delay, stdout, stderr)
         assert "Traceback" not in stderr and "internal error" not in stderr
         summary = assert_summary_agrees_with_reports(out, expected)
-        assert summary["interrupted"] is True, delay
+        assert summary["interrupted"] is True, (k, delay)
         assert 0 < summary["counts"]["not_checked"] < 40
-        assert set(progress_names(first + stdout)) <= {s["name"] for s in summary["submissions"]}
+        assert set(progress_names("".join(seen) + stdout)) <= {s["name"] for s in summary["submissions"]}
 
 
 def test_second_ctrl_c_aborts_running_checks_and_lists_finished_ones_as_checked(town_files, tmp_path):
@@ -146,7 +148,7 @@ def test_second_ctrl_c_aborts_running_checks_and_lists_finished_ones_as_checked(
     first = proc.stdout.readline()
     assert first.startswith("[1/40]")
     os.killpg(proc.pid, signal.SIGINT)
-    time.sleep(0.3)
+    time.sleep(0.02)  # well within the checks still running (a town takes some tens of ms)
     os.killpg(proc.pid, signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 2 and "Traceback" not in stderr
