@@ -28,9 +28,10 @@ from pathlib import Path
 
 import jsonschema
 
-from .errors import ConfigError
-from .inputs.encoding import codec_name
+from .errors import ConfigError, GeocheckError
+from .inputs.encoding import parse_option as parse_encoding
 from .inputs.safety import read_text_capped
+from .profile import profile_beside
 from .provenance import sha256_file
 from .parcels.fields import AREA_UNITS, PURPOSES
 from .roles import ROLES
@@ -143,14 +144,13 @@ def _build(data: dict, path: Path, prefix: str) -> Config:
     if errors:
         where = ".".join(str(p) for p in errors[0].path) or "(top level)"
         raise ConfigError(f"{prefix}{where}: {errors[0].message}", path)
-    profile = data.get("profile")
-    # A profile given as a relative file path is relative to the config file, not the cwd.
-    if profile and profile.endswith(".toml") and not Path(profile).is_absolute():
-        profile = str(path.parent / profile)
+    profile = profile_beside(data["profile"], path.parent) if data.get("profile") else None
     encoding = data.get("encoding")
-    if encoding is not None and codec_name(encoding) is None:
-        raise ConfigError(f"{prefix}encoding: '{encoding}' is not an encoding Python knows "
-                          "(try GB18030, GBK or UTF-8)", path)
+    if encoding is not None:
+        try:
+            parse_encoding(encoding, what=f"{prefix}encoding")
+        except GeocheckError as exc:
+            raise ConfigError(str(exc), path) from None
     return Config(profile=profile, crs=data.get("crs"), assume_crs=data.get("assume_crs"),
                   snap_tolerance_m=data.get("snap_tolerance_m"), encoding=encoding,
                   roles=dict(data.get("roles", {})), references=dict(data.get("references", {})),

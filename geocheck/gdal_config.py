@@ -144,7 +144,8 @@ warnings._showwarnmsg = _route  # type: ignore[attr-defined]
 
 
 @contextmanager
-def _collecting() -> Iterator[list[warnings.WarningMessage]]:
+def collected_warnings() -> Iterator[list[warnings.WarningMessage]]:
+    """The warnings this thread raises inside the block, in the list it yields (and nowhere else)."""
     outer = getattr(_thread, "sink", None)
     caught: list[warnings.WarningMessage] = []
     _thread.sink = caught
@@ -155,18 +156,11 @@ def _collecting() -> Iterator[list[warnings.WarningMessage]]:
 
 
 @contextmanager
-def collected_warnings() -> Iterator[list[warnings.WarningMessage]]:
-    """The warnings this thread raises inside the block, in the list it yields (and nowhere else)."""
-    with _collecting() as caught:
-        yield caught
-
-
-@contextmanager
 def ignored_warnings(drop: Callable[[warnings.WarningMessage], bool]) -> Iterator[None]:
     """This thread's warnings inside the block that `drop` picks are dropped; the others go on, at
     the end of the block, to the thread's enclosing collection or to Python's usual handling."""
     try:
-        with _collecting() as caught:
+        with collected_warnings() as caught:
             yield
     finally:
         for msg in caught:  # now routed as if raised outside the block

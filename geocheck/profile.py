@@ -100,6 +100,15 @@ class Profile:
                 "sources_zh": {code: r["source_zh"] for code, r in self.rules.items() if r.get("source_zh")}}
 
 
+def profile_beside(value: str, folder: Path) -> str:
+    """A profile as a file names it (geocheck.toml, a batch manifest): a relative .toml path is
+    relative to that file's folder, not to the working directory; a bundled name or an absolute
+    path stays as it is."""
+    if value.endswith(".toml") and not Path(value).is_absolute():
+        return str(folder / value)
+    return value
+
+
 def town_types() -> dict[str, dict]:
     """name → {title_zh, title_en}: the town types profiles may grant exemptions to."""
     return copy.deepcopy(_parsed_toml(_town_types_text()))

@@ -300,3 +300,12 @@ def test_manifest_profile_file_is_found_beside_the_manifest_and_own_columns_are_
         "(columns: path, name, profile, boundary, construction, core, urban_design, parcels, field, town_type, crs, "
         "assume_crs, encoding, snap_tolerance)"]
     assert not (tmp_path / "out2" / "summary.csv").exists()
+    # a per-row red line cannot be had: the round's references are opened once, so say so
+    for column in ("reference", "references"):
+        manifest.write_text(f"path,name,{column}\na.gpkg,东区小镇,ecological_red_line=红线.gpkg\n", encoding="utf-8")
+        per_row = subprocess.run([*GEOCHECK, "batch", str(manifest), "-o", str(tmp_path / "out3"), "-p", LENIENT],
+                                 capture_output=True, text=True, cwd=elsewhere)
+        assert per_row.returncode == 2
+        (line,) = per_row.stderr.strip().splitlines()
+        assert f"manifest column '{column}': --reference is set for the whole round, not per submission" in line
+    assert not (tmp_path / "out3").exists()

@@ -281,6 +281,19 @@ def test_geopackage_blob_whose_envelope_misses_its_geometry_is_refused(packed, t
     assert_one_line_error(invoke("check", target), str(target), "建设用地", "feature 1", "cannot be decoded")
 
 
+@pytest.mark.parametrize("length", [0, 2, 4, 7])
+def test_geopackage_blob_cut_shorter_than_its_header_is_refused(length, tmp_path):
+    """A writer that died mid-blob leaves a few bytes: too short to hold the 8-byte header, let
+    alone a geometry. One line naming the feature, never an internal error."""
+    gpkg = mc.gpkg_town(tmp_path)
+    conn = sqlite_connection(gpkg)
+    blob = conn.execute('SELECT geom FROM "建设用地" WHERE fid = 1').fetchone()[0]
+    conn.execute('UPDATE "建设用地" SET geom = ? WHERE fid = 1', (blob[:length],))
+    conn.commit()
+    conn.close()
+    assert_one_line_error(invoke("check", gpkg), str(gpkg), "建设用地", "feature 1", "cannot be decoded")
+
+
 @pytest.mark.parametrize("packed", ["file", "zipped"])
 def test_curve_types_are_named_as_gdal_names_them(packed, tmp_path):
     """The curve note names the stored geometry types (from the GeoPackage blobs on disk): the

@@ -92,7 +92,7 @@ def test_gdal_options_reach_only_the_thread_that_set_them(tmp_path):
     counts["default"] = vertices()  # while the other thread is inside its block
     done.set()
     t.join()
-    assert counts["fine"] >= 360 / float(ARC_LINEARISATION["OGR_ARC_STEPSIZE"])  # steps of 0.5°
+    assert counts["fine"] >= 360 / float(ARC_LINEARISATION["OGR_ARC_STEPSIZE"])  # geocheck's fine steps
     assert counts["default"] <= 360 / 4 + 2  # GDAL's default step of 4°
     assert vertices() == counts["default"]  # and nothing was left set
 

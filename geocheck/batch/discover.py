@@ -25,9 +25,11 @@ from typing import Iterable
 from ..inputs.encoding import DETECT_ORDER
 from ..errors import ConfigError, InputError
 from ..inputs.formats import DATASET_FOLDER_SUFFIXES, FOLDER_MARKER_SUFFIXES, SUBMISSION_FILE_SUFFIXES
-from ..options import MANIFEST_COLUMNS, manifest_values
-from ..profile import bundled_profiles
+from ..options import MANIFEST_COLUMNS, OPTIONS, manifest_values
+from ..profile import profile_beside
 
+# Check options a manifest row cannot set (reference layers are opened once for the round): name → flag
+ROUND_ONLY = {o.name: o.flags[-1] for o in OPTIONS if not o.manifest}
 MANIFEST_MAX_BYTES = 16 * 1024 * 1024  # a manifest of 100 000 rows is ~10 MB
 NAME_MAX_BYTES = 96  # report folder names; the files inside add their own names to the path
 # Names the batch writes at the top of its output folder: no submission's folder may take them.
@@ -151,8 +153,11 @@ def _from_manifest(manifest: Path) -> list[Job]:
         raise InputError(f"manifest needs a 'path' column (and optionally 'name', {', '.join(MANIFEST_COLUMNS)})",
                          manifest)
     known = ("path", "name", *MANIFEST_COLUMNS)
-    for h in header:  # a column of the reviewer's own (县区, 备注) is left alone; a misspelt option is not
-        close = difflib.get_close_matches(h, known, n=1, cutoff=0.8) if h and h not in known else []
+    for h in header:  # a column of the reviewer's own (县区, 备注) is left alone; one meant as an option is not
+        close = difflib.get_close_matches(h, [*known, *ROUND_ONLY], n=1, cutoff=0.8) if h and h not in known else []
+        if close and close[0] in ROUND_ONLY:  # ignored, the row would run without what it asks for
+            raise InputError(f"manifest column '{h}': {ROUND_ONLY[close[0]]} is set for the whole round, not per "
+                             f"submission; give it to geocheck batch (columns: {', '.join(known)})", manifest)
         if close:
             raise InputError(f"manifest column '{h}' is no option geocheck knows; did you mean '{close[0]}'? "
                              f"(columns: {', '.join(known)})", manifest)
@@ -164,9 +169,8 @@ def _from_manifest(manifest: Path) -> list[Job]:
         cells = {h: (row[i].strip() if i < len(row) else "") for h, i in col.items()}
         name = cells.pop("name", "") or None
         path = cells.pop("path")
-        profile = cells.get("profile", "")
-        if profile and profile not in bundled_profiles() and not Path(profile).is_absolute():
-            cells["profile"] = str(manifest.parent / profile)  # a profile file beside the manifest, as paths are
+        if cells.get("profile"):
+            cells["profile"] = profile_beside(cells["profile"], manifest.parent)  # as the path column is
         try:
             options, problem = manifest_values(cells, f"manifest line {number}"), None
         except ConfigError as exc:

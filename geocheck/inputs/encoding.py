@@ -66,11 +66,11 @@ def _cjk_capable(codec: str) -> bool:
         return False
 
 
-def parse_option(text: str) -> str:
-    """--encoding value → codec, or a clean error."""
+def parse_option(text: str, what: str = "--encoding") -> str:
+    """An encoding as a user gives it (`what`: the option or config key) → codec, or a clean error."""
     codec = codec_name(text)
     if codec is None:
-        raise GeocheckError(f"--encoding: '{text}' is not an encoding Python knows (try GB18030, GBK or UTF-8)")
+        raise GeocheckError(f"{what}: '{text}' is not an encoding Python knows (try GB18030, GBK or UTF-8)")
     return codec
 
 

@@ -26,7 +26,7 @@ import shapely.errors
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from .records import gpkg_wkb, wkb_type
+from .records import feature_table, gpkg_wkb, quoted, wkb_type
 
 # Declared column types (upper case, length cut off) whose values sqlite3 and GDAL give alike.
 PLAIN_TYPES = {"TEXT": "text", "INTEGER": "integer", "REAL": "real", "DOUBLE": "real"}
@@ -35,66 +35,64 @@ KNOWN_VERSIONS = (10200, 10300, 10400)  # GeoPackage 1.2–1.4 (1.0/1.1 files ca
 SIMPLE_TYPES = set(range(1, 8)) | set(range(1001, 1008))  # ISO WKB 2D and Z simple features
 
 
-def read_plain_table(conn: sqlite3.Connection, table: str) -> gpd.GeoDataFrame | None:
-    """The feature table `table` as pyogrio.read_dataframe(fid_as_index=True) reads it, or None
-    when the table is not plain enough to be sure of that (GDAL then reads it)."""
+def read_plain_table(conn: sqlite3.Connection, layer: str, blobs: dict[int, bytes]) -> gpd.GeoDataFrame | None:
+    """The feature table of `layer` as pyogrio.read_dataframe(fid_as_index=True) reads it, or None
+    when the table is not plain enough to be sure of that (GDAL then reads it). `blobs`: the
+    layer's geometry blobs by feature id, as records.gpkg_blobs read them (the geometry column is
+    not read again)."""
     try:
-        return _read(conn, table)
+        return _read(conn, layer, blobs)
     except (sqlite3.Error, UnicodeDecodeError, ValueError, shapely.errors.GEOSException):
         return None
 
 
-def _read(conn: sqlite3.Connection, table: str) -> gpd.GeoDataFrame | None:
+def _read(conn: sqlite3.Connection, layer: str, blobs: dict[int, bytes]) -> gpd.GeoDataFrame | None:
     # A file GDAL would remark on when opening it (another application id, a GeoPackage version
     # it only partly supports): GDAL reads it and the remark reaches the report.
     if conn.execute("PRAGMA application_id").fetchone()[0] != GPKG_APPLICATION_ID:
         return None
     if conn.execute("PRAGMA user_version").fetchone()[0] not in KNOWN_VERSIONS:
         return None
-    geo = conn.execute(
-        "SELECT g.table_name, g.column_name, g.srs_id, c.data_type FROM gpkg_geometry_columns g "
-        "JOIN gpkg_contents c ON lower(c.table_name) = lower(g.table_name) WHERE lower(g.table_name) = lower(?)",
-        (table,)).fetchall()
-    if len(geo) != 1 or str(geo[0][3]).lower() != "features":
+    table = feature_table(conn, layer)
+    if table is None:
         return None
-    table, geom_col, srs_id = str(geo[0][0]), str(geo[0][1]), geo[0][2]
-    crs = _crs(conn, srs_id)
-    if crs is None:
+    kind = conn.execute("SELECT data_type FROM gpkg_contents WHERE lower(table_name) = lower(?)",
+                        (table.name,)).fetchone()
+    crs = _crs(conn, table.srs_id)
+    keys = [c for c in table.columns if c[5]]
+    if kind is None or str(kind[0]).lower() != "features" or crs is None:
         return None
-    quoted = '"' + table.replace('"', '""') + '"'
-    columns = conn.execute(f"PRAGMA table_info({quoted})").fetchall()  # cid, name, type, notnull, default, pk
-    keys = [c for c in columns if c[5]]
     if len(keys) != 1 or str(keys[0][2]).upper() != "INTEGER":
         return None
-    fid = str(keys[0][1])
-    typed = [(str(c[1]), _plain_type(c[2])) for c in columns if c[1] not in (fid, geom_col)]
+    typed = [(str(c[1]), _plain_type(c[2])) for c in table.columns if c[1] not in (table.fid, table.geometry)]
     fields = [(name, kind) for name, kind in typed if kind is not None]
-    if len(fields) < len(typed) or any(name.lower() in ("geometry", fid.lower()) for name, _ in fields):
+    if len(fields) < len(typed) or any(name.lower() in ("geometry", table.fid.lower()) for name, _ in fields):
         return None
-    names = [fid, geom_col] + [name for name, _ in fields]
-    select = ", ".join('"' + n.replace('"', '""') + '"' for n in names)
-    rows = conn.execute(f"SELECT {select} FROM {quoted} ORDER BY 1").fetchall()
-    wkbs: list[bytes | None] = []
-    for row in rows:
-        blob = row[1]
-        if blob is None:
-            wkbs.append(None)
-            continue
-        wkb = gpkg_wkb(blob) if isinstance(blob, bytes) and not blob[3] & 0x10 else None  # 0x10: the empty flag
-        if wkb is None or wkb_type(wkb) not in SIMPLE_TYPES:
-            return None
-        wkbs.append(wkb)
-    geoms = shapely.from_wkb(np.array(wkbs, dtype=object), on_invalid="raise")
+    wkbs = {fid: _simple_wkb(blob) for fid, blob in blobs.items()}
+    if any(wkb is None for wkb in wkbs.values()):
+        return None
+    select = ", ".join(quoted(n) for n in [table.fid] + [name for name, _ in fields])
+    rows = conn.execute(f"SELECT {select} FROM {quoted(table.name)} ORDER BY 1").fetchall()
+    fids = [int(row[0]) for row in rows]
+    geoms = shapely.from_wkb(np.array([wkbs.get(fid) for fid in fids], dtype=object), on_invalid="raise")
     data = {}
-    for i, (name, kind) in enumerate(fields, start=2):
-        values = [row[i] for row in rows]
-        column = _column(values, kind)
+    for i, (name, kind) in enumerate(fields, start=1):
+        column = _column([row[i] for row in rows], kind)
         if column is None:
             return None
         data[name] = column
-    index = pd.Index(np.array([row[0] for row in rows], dtype=np.int64), name="fid")
+    index = pd.Index(np.array(fids, dtype=np.int64), name="fid")
     frame = pd.DataFrame(data, columns=[name for name, _ in fields], index=index)  # as pyogrio builds it
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=index, crs=crs))
+
+
+def _simple_wkb(blob: bytes) -> bytes | None:
+    """The blob's WKB when GEOS reads it as GDAL would: a simple feature, 2D or Z, not flagged
+    empty (None otherwise: curves, M values, the empty flag, a blob off the spec)."""
+    wkb = gpkg_wkb(blob)  # None for a blob too short to hold a header
+    if wkb is None or blob[3] & 0x10 or wkb_type(wkb) not in SIMPLE_TYPES:
+        return None
+    return wkb
 
 
 def _plain_type(declared) -> str | None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import sqlite3
 import struct
+from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 import pyogrio
 import shapely
@@ -46,27 +48,54 @@ WKB_TYPE_NAMES = ("POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRI
                   "MULTISURFACE", "CURVE", "SURFACE", "POLYHEDRALSURFACE", "TIN", "TRIANGLE")
 
 
+@dataclass(frozen=True)
+class FeatureTable:
+    """A GeoPackage feature table as its own tables declare it."""
+
+    name: str  # as stored (the layer name may differ in case)
+    geometry: str  # the geometry column
+    fid: str  # its integer primary key ("rowid" when it declares none)
+    srs_id: int | None
+    columns: list[tuple]  # PRAGMA table_info rows: cid, name, declared type, notnull, default, pk
+
+
+def feature_table(conn: sqlite3.Connection, layer: str) -> FeatureTable | None:
+    """The GeoPackage feature table of `layer`, None when the file has none by that name (a
+    SpatiaLite table, say)."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'gpkg_geometry_columns'").fetchone():
+        return None
+    row = conn.execute("SELECT table_name, column_name, srs_id FROM gpkg_geometry_columns "
+                       "WHERE lower(table_name) = lower(?)", (layer,)).fetchone()
+    if row is None:
+        return None
+    columns = conn.execute(f"PRAGMA table_info({quoted(str(row[0]))})").fetchall()
+    keys = [c for c in columns if c[5]]
+    return FeatureTable(str(row[0]), str(row[1]), str(keys[0][1]) if len(keys) == 1 else "rowid", row[2], columns)
+
+
+def quoted(name: str) -> str:
+    """An SQL identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def gpkg_blobs(ref, sqlite: ReadonlySqlite) -> dict[int, bytes] | None:
     """Feature id → stored geometry blob (NULL geometries left out) of a GeoPackage layer; None
-    when the layer is no GeoPackage feature table. The blobs serve both the off-spec check and
-    the curve-type note. A GeoPackage on disk is read with SQLite through a read-only connection
-    (`sqlite`, shared by the submission's layers): one query, where GDAL's SQL costs two dataset opens."""
+    when the layer is no GeoPackage feature table. The blobs serve the off-spec check, the
+    curve-type and M notes and, for a plain layer, the geometries themselves (gpkg_table). A
+    GeoPackage on disk is read with SQLite through a read-only connection (`sqlite`, shared by
+    the submission's layers): one query, where GDAL's SQL costs two dataset opens."""
     if ref.null_records is not None:  # a Shapefile
         return None
-    if ref.sqlite_file is None:  # a zip member, or not SQLite at all: ask GDAL
-        return _gdal_gpkg_blobs(ref.gdal_path, ref.layer, ref.name, ref.file)
+    if ref.sqlite_file is None:  # a GeoPackage zipped: ask GDAL; anything else (GeoJSON, .fgb …) holds no blobs
+        zipped_gpkg = PurePosixPath(ref.gdal_path).suffix.lower() == ".gpkg"
+        return _gdal_gpkg_blobs(ref.gdal_path, ref.layer, ref.name, ref.file) if zipped_gpkg else None
     try:
-        conn = sqlite.connection(ref.sqlite_file)
-        row = None
-        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'gpkg_geometry_columns'").fetchone():
-            row = conn.execute("SELECT column_name FROM gpkg_geometry_columns WHERE lower(table_name) = lower(?)",
-                               (str(ref.layer),)).fetchone()
-        if row is None:  # a SpatiaLite table, say
+        table = feature_table(sqlite.connection(ref.sqlite_file), str(ref.layer))
+        if table is None:
             return None
-        table, geom = (str(v).replace('"', '""') for v in (ref.layer, row[0]))
-        keys = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")') if r[5]]  # the FID: its integer key
-        fid = keys[0].replace('"', '""') if len(keys) == 1 else "rowid"
-        rows = conn.execute(f'SELECT "{fid}", "{geom}" FROM "{table}" WHERE "{geom}" IS NOT NULL').fetchall()
+        geom = quoted(table.geometry)
+        rows = sqlite.connection(ref.sqlite_file).execute(
+            f"SELECT {quoted(table.fid)}, {geom} FROM {quoted(table.name)} WHERE {geom} IS NOT NULL").fetchall()
     except sqlite3.Error as exc:
         raise InputError(f"layer '{ref.name}' cannot be read ({exc})", ref.file) from None
     return {int(n): b if isinstance(b, bytes) else str(b).encode() for n, b in rows}
@@ -111,6 +140,11 @@ def wkb_type(wkb: bytes) -> int:
     return int.from_bytes(wkb[1:5], "little" if wkb[0] == 1 else "big")
 
 
+def geos_reads(wkb: bytes) -> bool:
+    """Whether GEOS reads the WKB's geometry type (curves and the like are GDAL's to linearise)."""
+    return wkb_type(wkb) % 1000 in SIMPLE_WKB_TYPES
+
+
 def any_measured(blobs: dict[int, bytes]) -> bool:
     """Whether a stored geometry carries M values (ISO WKB types 2xxx and 3xxx, or the EWKB M flag)."""
     for wkb in map(gpkg_wkb, blobs.values()):
@@ -139,7 +173,7 @@ def _blob_ok(blob: bytes) -> bool:
     wkb = gpkg_wkb(blob)
     if wkb is None:
         return False
-    if wkb_type(wkb) % 1000 not in SIMPLE_WKB_TYPES:
+    if not geos_reads(wkb):
         return True  # curves and other types GEOS cannot read: GDAL's reading stands
     try:
         geom = shapely.from_wkb(wkb, on_invalid="fix")
@@ -191,20 +225,3 @@ def _stored_geometry_fids(gdal_path, layer_name, name, shown) -> set[int] | None
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
         raise InputError(f"layer '{name}' cannot be read ({exc})", shown) from None
     return {int(v) for v in rows.iloc[:, 0]} if len(rows.columns) else set()
-
-
-def indexed_fids(conn, layer_name, geometry_name, box) -> set[int] | None:
-    """Feature ids a GeoPackage's R-tree places in `box` (None without one).
-
-    A spatial filter drops a feature whose geometry does not decode (GDAL cannot test it against
-    the box) without a word: a red-line polygon would vanish from the candidates. The R-tree
-    still lists it, so the ids it gives and the features read must agree. `conn` is a read-only
-    sqlite3 connection (inputs_safety.sqlite_readonly), kept open across towns.
-    """
-    rtree = f"rtree_{layer_name}_{geometry_name}".replace('"', '""')
-    try:
-        rows = conn.execute(f'SELECT id FROM "{rtree}" WHERE maxx >= ? AND minx <= ? AND maxy >= ? AND miny <= ?',
-                            (float(box[0]), float(box[2]), float(box[1]), float(box[3]))).fetchall()
-    except sqlite3.Error:
-        return None  # no R-tree: nothing to compare with
-    return {int(r[0]) for r in rows}

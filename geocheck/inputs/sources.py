@@ -236,9 +236,9 @@ def load_layer(ref: LayerRef, *, bbox=None, sqlite: ReadonlySqlite | None = None
                 notes.extend(_note(ref, zh, en) for zh, en in cad_notes)
                 curves, blobs = [], None
             else:
-                frame = _read_from_sqlite(ref, bbox, sqlite)
-                frame, issues = (frame, {}) if frame is not None else _read_checked(ref, bbox)
                 blobs = gpkg_blobs(ref, sqlite)
+                frame = _read_from_sqlite(ref, bbox, sqlite, blobs)
+                frame, issues = (frame, {}) if frame is not None else _read_checked(ref, bbox)
                 if bbox is None:
                     refuse_undecoded(ref, frame, blobs)
                 curves = _curve_types(ref, blobs)
@@ -278,16 +278,16 @@ def _note(ref: LayerRef, zh: str, en: str) -> dict:
     return {"zh": f"图层“{ref.name}”（{ref.file}）：{zh}", "en": f"layer '{ref.name}' ({ref.file}): {en}"}
 
 
-def _read_from_sqlite(ref: LayerRef, bbox, sqlite: ReadonlySqlite) -> gpd.GeoDataFrame | None:
+def _read_from_sqlite(ref: LayerRef, bbox, sqlite: ReadonlySqlite, blobs) -> gpd.GeoDataFrame | None:
     """A whole plain GeoPackage layer on disk, read through the submission's SQLite connection
-    instead of one more GDAL open (gpkg_table); None for anything else."""
-    if bbox is not None or ref.sqlite_file is None or ref.layer is None or ref.encoding is not None:
+    (its blobs already read) instead of one more GDAL open (gpkg_table); None for anything else."""
+    if bbox is not None or blobs is None or ref.sqlite_file is None or ref.layer is None or ref.encoding is not None:
         return None
     try:
         conn = sqlite.connection(ref.sqlite_file)
     except sqlite3.Error:
         return None
-    return read_plain_table(conn, str(ref.layer))
+    return read_plain_table(conn, str(ref.layer), blobs)
 
 
 def _read_checked(ref: LayerRef, bbox) -> tuple[gpd.GeoDataFrame, dict]:

@@ -31,7 +31,7 @@ from ... import crs as crs_mod
 from ...errors import CRSError, InputError, first_line
 from ...gdal_config import NO_SIDE_FILES, thread_config
 from ...inputs import encoding
-from ...inputs.records import SIMPLE_WKB_TYPES, gpkg_wkb, undecoded, undecoded_error, wkb_type
+from ...inputs.records import geos_reads, gpkg_wkb, undecoded, undecoded_error
 from ...inputs.safety import is_sqlite, quiet_gdal, readonly_gdal_path, sqlite_readonly
 from ...inputs.shapefile import check_shapefile_file
 from ...inputs.sources import ARC_LINEARISATION
@@ -159,7 +159,7 @@ class VectorReference(ReferenceSource):
         bad, curved = [], []
         for i, row in enumerate(rows):
             wkb = gpkg_wkb(row[-1])
-            if wkb is None or wkb_type(wkb) % 1000 not in SIMPLE_WKB_TYPES:
+            if wkb is None or not geos_reads(wkb):
                 (bad if wkb is None else curved).append(i)
                 continue
             try:
